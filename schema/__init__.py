@@ -1,0 +1,1 @@
+"""Schema data files (YAML), installed as package data of tmekg."""

@@ -1,0 +1,38 @@
+"""Shared pytest fixtures.
+
+``shared_data`` points at ``../shared/data`` (override with ``TMEKG_SHARED_DATA``); tests that need it
+skip with a clear reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = Path(os.environ.get("TMEKG_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data folder; skips the test when it is absent."""
+    if not (SHARED / "SOURCES.md").exists():
+        pytest.skip(f"shared data folder not found at {SHARED} (set TMEKG_SHARED_DATA)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    """Small self-written fixtures in the real formats."""
+    return FIXTURES
+
+
+@pytest.fixture()
+def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty store location, also set as TMEKG_STORE for CLI tests."""
+    path = tmp_path / "store"
+    monkeypatch.setenv("TMEKG_STORE", str(path))
+    return path

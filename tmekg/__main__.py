@@ -1,0 +1,5 @@
+"""``python -m tmekg`` runs the CLI."""
+
+from tmekg.cli import main
+
+main()

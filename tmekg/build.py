@@ -1,0 +1,303 @@
+"""The builder: merge records from any number of sources into one schema-valid graph.
+
+Merge rules (documented in ``docs/identifiers.md``):
+
+1. Nodes with the same id merge. The same id in two categories is a :class:`BuildError`.
+2. Nodes of one category that share an id or cross-reference whose prefix is in the category's
+   ``merge_on`` list (schema) merge into one node (union-find over shared identifiers).
+3. The merged node's id is the member id with the most preferred prefix (order of the category's
+   ``id_prefixes``); ties go to the id from the earliest source, then to the smallest id.
+   Every other member id becomes a cross-reference; names from later sources become synonyms.
+4. Edges are re-pointed to canonical ids and merged on (subject, predicate, object, identity
+   properties). All provenance entries are kept; nothing is silently dropped.
+5. Output is sorted, so the same inputs give the same graph.
+
+Examples
+--------
+>>> from tmekg.model import Node, Provenance
+>>> p = Provenance("a", "1")
+>>> b = GraphBuilder()
+>>> b.add(Node("CHEBI:16651", "Metabolite", "(S)-lactate", xrefs=("HMDB:HMDB0000190",), provenance=(p,)), "a")
+>>> b.add(Node("HMDB:HMDB0000190", "Metabolite", "L-Lactic acid", provenance=(p,)), "b")
+>>> g = b.build()
+>>> [n.id for n in g.nodes], g.nodes[0].synonyms
+(['CHEBI:16651'], ('L-Lactic acid',))
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tmekg.errors import BuildError, SchemaError
+from tmekg.model import Edge, EdgeKey, Node, Provenance
+from tmekg.schema import Schema, load_schema
+
+
+@dataclass
+class SourceReport:
+    """What the builder did with one source's records."""
+
+    nodes_in: int = 0
+    edges_in: int = 0
+    nodes_merged: int = 0
+    edges_merged: int = 0
+    edges_dangling: int = 0
+    dangling_examples: list[str] = field(default_factory=list)
+    loader: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form for the build report."""
+        return {k: v for k, v in self.__dict__.items() if v not in ({}, [])}
+
+
+@dataclass(frozen=True)
+class BuiltGraph:
+    """The merged graph: nodes sorted by id, edges sorted by key, plus the per-source report."""
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    sources: dict[str, SourceReport]
+    aliases: dict[str, str]
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        root = self.parent.setdefault(item, item)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        while item != root:  # path compression
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class GraphBuilder:
+    """Collects records from sources (in priority order) and merges them.
+
+    Parameters
+    ----------
+    schema
+        The schema to validate against (default: the shipped schema).
+    strict
+        If true, an edge whose endpoint is not a node raises; otherwise it is counted as dangling
+        in the source's report (loaders of large databases reference ids outside the graph).
+        :meth:`add_all` can make single sources strict (the curated KB is).
+    """
+
+    def __init__(self, schema: Schema | None = None, strict: bool = False) -> None:
+        self.schema = schema or load_schema()
+        self.strict = strict
+        self.strict_sources: set[str] = set()
+        self._nodes: dict[str, list[tuple[int, Node]]] = defaultdict(list)
+        self._edges: list[tuple[int, Edge]] = []
+        self._sources: dict[str, int] = {}
+        self.reports: dict[str, SourceReport] = {}
+
+    def _rank(self, source: str) -> int:
+        if source not in self._sources:
+            self._sources[source] = len(self._sources)
+            self.reports[source] = SourceReport()
+        return self._sources[source]
+
+    def add(self, record: Node | Edge, source: str) -> None:
+        """Add one record from ``source``; nodes are validated now, edges once nodes are known."""
+        rank = self._rank(source)
+        if isinstance(record, Node):
+            self.schema.validate_node(record)
+            self._nodes[record.id].append((rank, record))
+            self.reports[source].nodes_in += 1
+        else:
+            self.schema.validate_edge(record)
+            self._edges.append((rank, record))
+            self.reports[source].edges_in += 1
+
+    def add_all(self, records: Iterable[Node | Edge], source: str, strict: bool = False) -> None:
+        """Add every record of an iterable; ``strict`` makes this source's dangling edges errors."""
+        if strict:
+            self.strict_sources.add(source)
+        for record in records:
+            self.add(record, source)
+
+    def build(self) -> BuiltGraph:
+        """Merge everything added so far into a :class:`BuiltGraph`."""
+        aliases, nodes = self._merge_nodes()
+        categories = {n.id: n.category for n in nodes}
+        edges = self._merge_edges(aliases, categories)
+        names = {v: k for k, v in self._sources.items()}
+        return BuiltGraph(
+            nodes=tuple(sorted(nodes, key=lambda n: n.id)),
+            edges=tuple(edges),
+            sources={names[i]: self.reports[names[i]] for i in sorted(names)},
+            aliases=dict(sorted(aliases.items())),
+        )
+
+    # -- nodes -------------------------------------------------------------------------------
+    def _merge_nodes(self) -> tuple[dict[str, str], list[Node]]:
+        categories = self._categories_by_id()
+        uf = _UnionFind()
+        for node_id, versions in self._nodes.items():
+            category = categories[node_id]
+            uf.find(f"{category}|{node_id}")
+            merge_on = self.schema.categories[category].merge_on
+            for _, node in versions:
+                for xref in node.xrefs:
+                    if xref.split(":", 1)[0] in merge_on:
+                        uf.union(f"{category}|{node_id}", f"{category}|{xref}")
+        groups: dict[str, list[str]] = defaultdict(list)
+        for node_id in self._nodes:
+            groups[uf.find(f"{categories[node_id]}|{node_id}")].append(node_id)
+        merged = [self._merge_group(sorted(members)) for members in groups.values()]
+        return self._aliases(groups, merged), merged
+
+    def _aliases(self, groups: dict[str, list[str]], merged: list[Node]) -> dict[str, str]:
+        """Map member ids, and cross-references that point to exactly one node, to canonical ids."""
+        aliases = {m: node.id for members, node in zip(groups.values(), merged, strict=True) for m in members}
+        by_xref: dict[str, set[str]] = defaultdict(set)
+        for node in merged:
+            for xref in node.xrefs:
+                if xref not in aliases:
+                    by_xref[xref].add(node.id)
+        aliases.update({x: next(iter(ids)) for x, ids in by_xref.items() if len(ids) == 1})
+        return aliases
+
+    def _categories_by_id(self) -> dict[str, str]:
+        out = {}
+        for node_id, versions in self._nodes.items():
+            cats = sorted({n.category for _, n in versions})
+            if len(cats) > 1:
+                raise BuildError(f"node {node_id} is declared with different categories: {', '.join(cats)}")
+            out[node_id] = cats[0]
+        return out
+
+    def _merge_group(self, members: list[str]) -> Node:
+        versions = sorted(
+            ((rank, node) for m in members for rank, node in self._nodes[m]), key=lambda rn: rn[0]
+        )
+        category = self.schema.categories[versions[0][1].category]
+        first_rank = {m: min(r for r, _ in self._nodes[m]) for m in members}
+        canonical = min(members, key=lambda m: (category.preference(m), first_rank[m], m))
+        ordered = [n for _, n in versions]
+        primary = next(n for n in ordered if n.id == canonical)
+        for rank, node in versions:
+            if node.id != canonical and len(members) > 1:
+                self.reports[self._source_name(rank)].nodes_merged += 1
+        names = [primary.name] + [n.name for n in ordered]
+        synonyms = _unique(s for n in [primary, *ordered] for s in (n.name, *n.synonyms))
+        xrefs = _unique(x for n in ordered for x in (n.id, *n.xrefs))
+        return Node(
+            id=canonical,
+            category=primary.category,
+            name=names[0],
+            synonyms=tuple(s for s in synonyms if s != names[0]),
+            xrefs=tuple(sorted(x for x in xrefs if x != canonical)),
+            properties=merge_properties([primary, *ordered]),
+            provenance=_merge_provenance(p for n in ordered for p in n.provenance),
+        )
+
+    def _source_name(self, rank: int) -> str:
+        return next(name for name, r in self._sources.items() if r == rank)
+
+    # -- edges -------------------------------------------------------------------------------
+    def _merge_edges(self, aliases: dict[str, str], categories: dict[str, str]) -> list[Edge]:
+        grouped: dict[EdgeKey, list[tuple[int, Edge]]] = {}
+        for rank, edge in self._edges:
+            resolved = self._resolve(edge, aliases, rank)
+            if resolved is None:
+                continue
+            try:
+                self.schema.validate_edge(resolved, categories)
+            except SchemaError as exc:
+                raise BuildError(f"source {self._source_name(rank)}: {exc}") from None
+            key = resolved.key(self.schema.predicates[resolved.predicate].identity)
+            bucket = grouped.setdefault(key, [])
+            if bucket:
+                self.reports[self._source_name(rank)].edges_merged += 1
+            bucket.append((rank, resolved))
+        return [self._merge_edge_group(key, grouped[key]) for key in sorted(grouped, key=_edge_sort_key)]
+
+    def _resolve(self, edge: Edge, aliases: dict[str, str], rank: int) -> Edge | None:
+        subject, obj = aliases.get(edge.subject), aliases.get(edge.object)
+        if subject is None or obj is None:
+            missing = edge.subject if subject is None else edge.object
+            text = f"{edge.subject} -{edge.predicate}-> {edge.object} (unknown node {missing})"
+            source = self._source_name(rank)
+            if self.strict or source in self.strict_sources:
+                where = f" ({edge.provenance[0].record})" if edge.provenance[0].record else ""
+                raise BuildError(f"source {source}{where}: edge {text}")
+            report = self.reports[self._source_name(rank)]
+            report.edges_dangling += 1
+            if len(report.dangling_examples) < 5:
+                report.dangling_examples.append(text)
+            return None
+        if (subject, obj) == (edge.subject, edge.object):
+            return edge
+        return Edge(subject, edge.predicate, obj, edge.provenance, edge.properties)
+
+    def _merge_edge_group(self, key: EdgeKey, versions: list[tuple[int, Edge]]) -> Edge:
+        ordered = [e for _, e in sorted(versions, key=lambda re: re[0])]
+        return Edge(
+            subject=key[0],
+            predicate=key[1],
+            object=key[2],
+            provenance=_merge_provenance(p for e in ordered for p in e.provenance),
+            properties=merge_properties(ordered),
+        )
+
+
+def merge_properties(records: Iterable[Node | Edge]) -> tuple[tuple[str, Any], ...]:
+    """Merge property tuples: list values are unioned, the first scalar value wins."""
+    out: dict[str, Any] = {}
+    for record in records:
+        for key, value in record.properties:
+            if key not in out:
+                out[key] = value
+            elif isinstance(value, tuple) and isinstance(out[key], tuple):
+                out[key] = tuple(sorted(set(out[key]) | set(value)))
+    return tuple(sorted(out.items()))
+
+
+def _merge_provenance(items: Iterable[Provenance]) -> tuple[Provenance, ...]:
+    unique = {}
+    for prov in items:
+        unique.setdefault(_prov_key(prov), prov)
+    return tuple(unique[k] for k in sorted(unique))
+
+
+def _prov_key(p: Provenance) -> tuple[Any, ...]:
+    return (p.source, p.version, p.record or "", p.evidence, p.context, p.status, p.study or "", p.score or 0)
+
+
+def _edge_sort_key(key: EdgeKey) -> tuple[Any, ...]:
+    return (key[0], key[1], key[2], tuple((k, str(v)) for k, v in key[3]))
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def build_records(
+    sources: Iterable[tuple[str, Iterable[Node | Edge]]],
+    schema: Schema | None = None,
+    strict: bool = False,
+) -> BuiltGraph:
+    """Build a graph from ``(source_name, records)`` pairs given in priority order."""
+    builder = GraphBuilder(schema, strict=strict)
+    for name, records in sources:
+        builder.add_all(records, name)
+    return builder.build()
+
+
+def iter_records(graph: BuiltGraph) -> Iterator[Node | Edge]:
+    """Nodes then edges of a built graph."""
+    yield from graph.nodes
+    yield from graph.edges

@@ -1,0 +1,278 @@
+"""The ``tmekg`` command line: thin typer commands, each calling one library function.
+
+Domain errors (:class:`tmekg.errors.TmekgError`) become one line on stderr and exit code 1;
+anything else keeps its traceback. Heavy libraries are imported inside commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from tmekg import __version__
+from tmekg.errors import TmekgError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="tmekg",
+    help=(
+        "A knowledge graph of metabolic crosstalk in the tumour microenvironment (PDAC first).\n\n"
+        "Example: tmekg build && tmekg stats && tmekg show NT5E"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=True,
+)
+
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")]
+
+
+def _domain_errors(func: F) -> F:
+    """Turn TmekgError into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TmekgError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _check_format(fmt: str) -> None:
+    from tmekg.render import FORMATS
+
+    if fmt not in FORMATS:
+        raise TmekgError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tmekg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """A knowledge graph of metabolic crosstalk in the tumour microenvironment (PDAC first)."""
+
+
+@app.command()
+@_domain_errors
+def build(
+    store: StoreOpt = None,
+    sources: Annotated[
+        list[str] | None,
+        typer.Option("--sources", "-s", help="Sources to include (repeat or comma-separate; 'all')."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Folder with one sub-folder per source ($TMEKG_DATA_DIR)."),
+    ] = None,
+    kb: Annotated[
+        Path | None, typer.Option("--kb", help="Curated KB folder (default: the shipped one).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="YAML config: {sources: [...], paths: {source: folder}}.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the per-source build report (JSON) here.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Build the graph into the embedded store (curated PDAC KB plus cached sources).
+
+    Example: tmekg build --data-dir ../shared/data --sources all --report build-report.json
+    """
+    from tmekg.pipeline import build_store
+    from tmekg.render import console
+
+    names, paths = _sources_from(sources, config)
+    con = console(quiet=quiet)
+    with con.status("building") as status:
+        result = build_store(
+            store=store,
+            sources=names,
+            data=data_dir,
+            kb=kb,
+            paths=paths,
+            progress=lambda msg: status.update(msg),
+        )
+    if report:
+        doc = {"counts": result.counts, "sources": result.sources, "skipped": result.skipped}
+        report.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    con.print(
+        f"built {result.counts['nodes']} nodes, {result.counts['edges']} edges "
+        f"from {len(result.sources)} source(s) in {result.seconds:.1f} s -> {result.store}"
+    )
+    if names:  # sources were asked for: say why each missing one was skipped
+        for name, reason in result.skipped.items():
+            con.print(f"  skipped {name}: {reason}")
+    elif result.skipped:
+        con.print(f"  {len(result.skipped)} source(s) not in the data directory (see `tmekg sources`)")
+
+
+def _sources_from(
+    sources: list[str] | None, config: Path | None
+) -> tuple[list[str] | None, dict[str, str] | None]:
+    names = [s.strip() for item in (sources or []) for s in item.split(",") if s.strip()] or None
+    if config is None:
+        return names, None
+    import yaml
+
+    try:
+        doc = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise TmekgError(f"cannot read config {config}: {exc}") from None
+    if not isinstance(doc, dict):
+        raise TmekgError(f"{config}: the config must be a mapping with 'sources' and/or 'paths'")
+    return names or doc.get("sources"), doc.get("paths")
+
+
+@app.command()
+@_domain_errors
+def stats(
+    store: StoreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON document.")] = False,
+) -> None:
+    """Counts of nodes per category, edges per predicate, and per source.
+
+    Example: tmekg stats --json
+    """
+    from tmekg.explore import stats as get_stats
+    from tmekg.render import emit
+
+    doc = get_stats(store)
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2, sort_keys=True))
+        return
+    typer.echo(f"{doc['total_nodes']} nodes, {doc['total_edges']} edges")
+    emit([{"category": k, "nodes": v} for k, v in doc["nodes"].items()], ["category", "nodes"])
+    emit([{"predicate": k, "edges": v} for k, v in doc["edges"].items()], ["predicate", "edges"])
+    rows = [{"source": k, **v} for k, v in doc["sources"].items()]
+    emit(rows, ["source", "version", "nodes", "edges"])
+
+
+@app.command()
+@_domain_errors
+def show(
+    node: Annotated[str, typer.Argument(help="Node id (CURIE), cross-reference, name or synonym.")],
+    depth: Annotated[int, typer.Option("--depth", "-d", min=0, max=3, help="Neighbourhood depth.")] = 1,
+    store: StoreOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """A node with its neighbourhood and the evidence of each edge.
+
+    Example: tmekg show NT5E --depth 1
+    """
+    from tmekg.explore import show as get_show
+    from tmekg.render import emit
+
+    _check_format(fmt)
+    doc = get_show(node, depth, store)
+    if fmt == "json":
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    n = doc["node"]
+    if fmt == "table":
+        typer.echo(f"{n['id']}  {n['name']}  [{n['category']}]")
+        for key in ("synonyms", "xrefs", "sources", "evidence"):
+            if n[key]:
+                typer.echo(f"  {key}: {', '.join(n[key])}")
+        for key, value in n["properties"].items():
+            typer.echo(f"  {key}: {value}")
+    columns = ["subject_name", "predicate", "object_name", "sign", "evidence", "sources", "context"]
+    emit(doc["edges"], columns, fmt, title=f"{len(doc['edges'])} edges within {depth} hop(s)")
+
+
+@app.command()
+@_domain_errors
+def search(
+    text: Annotated[str, typer.Argument(help="Text to find in ids, names, synonyms and cross-references.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Maximum hits (0 = all).")] = 20,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="Only this category.")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Find nodes by name, synonym or id.
+
+    Example: tmekg search kynurenine --category Metabolite
+    """
+    from tmekg.explore import search as find
+    from tmekg.render import emit
+
+    _check_format(fmt)
+    hits = find(text, limit, category, store)
+    emit(hits, ["id", "category", "name", "synonyms"], fmt, title=f"{len(hits)} match(es) for '{text}'")
+
+
+@app.command()
+@_domain_errors
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Curated *.nodes.tsv / *.edges.tsv files.")],
+) -> None:
+    """Check curated records files against the schema; list every problem.
+
+    Example: tmekg validate my_facts.edges.tsv
+    """
+    from tmekg.validate import validate_file
+
+    failed = 0
+    for path in files:
+        result = validate_file(path)
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(result.records.items())) or "no records"
+        for error in result.errors:
+            typer.echo(f"error: {error}", err=True)
+        status = "ok" if result.ok else f"{len(result.errors)} problem(s)"
+        typer.echo(f"{path}: {counts}; {status}")
+        failed += not result.ok
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("sources")
+@_domain_errors
+def list_sources(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Folder with one sub-folder per source.")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List known sources with version, licence and whether their files are present.
+
+    Example: tmekg sources --data-dir ../shared/data
+    """
+    from tmekg.pipeline import source_status
+    from tmekg.render import emit
+
+    _check_format(fmt)
+    emit(source_status(data_dir), ["source", "version", "licence", "status", "folder"], fmt, title="sources")
+
+
+def main() -> None:
+    """Entry point of the ``tmekg`` console script."""
+    try:
+        app()
+    except TmekgError as exc:  # raised outside a command body (e.g. in a callback)
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

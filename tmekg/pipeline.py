@@ -1,0 +1,165 @@
+"""``tmekg build`` as a library function: choose sources, load, merge, write the store, report.
+
+Examples
+--------
+>>> result = build_store(store="/tmp/tmekg-demo")          # doctest: +SKIP
+>>> result.counts["nodes"]                                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tmekg.build import GraphBuilder
+from tmekg.config import data_dir, store_path
+from tmekg.errors import TmekgError
+from tmekg.model import Edge, LoadReport, Node
+from tmekg.store import write_store
+
+CURATED = "tmekg-curated"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SourcePlan:
+    """Which sources a build uses, and why the others were skipped."""
+
+    use: list[tuple[str, Path | None]] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BuildResult:
+    """Summary of a build: where the store is, counts, per-source report, timings."""
+
+    store: Path
+    snapshot: Path
+    counts: dict[str, Any]
+    sources: dict[str, Any]
+    skipped: dict[str, str]
+    seconds: float
+
+
+def plan_sources(
+    names: Iterable[str] | None = None,
+    data: str | Path | None = None,
+    kb: str | Path | None = None,
+    paths: dict[str, str | Path] | None = None,
+) -> SourcePlan:
+    """Decide which sources to load.
+
+    ``names`` is a list of source names or ``["all"]``; ``None`` means the curated KB plus every
+    source found in the data directory. ``paths`` overrides a source's folder (config file).
+    """
+    from tmekg.loaders import get_source, registry
+
+    root = data_dir(data)
+    requested = list(names) if names else ["default"]
+    explicit = [n for n in requested if n not in ("all", "default")]
+    for name in explicit:
+        get_source(name)  # raises on unknown names
+    wanted = list(registry()) if set(requested) & {"all", "default"} else explicit
+    if CURATED not in wanted and not explicit:
+        wanted.insert(0, CURATED)
+    plan = SourcePlan()
+    for name in (n for n in registry() if n in wanted):
+        spec = get_source(name)
+        if spec.folder is None:  # built-in sources: the curated KB always, others when asked for
+            if name == CURATED or name in explicit:
+                plan.use.append((name, Path(kb) if (kb and name == CURATED) else None))
+            continue
+        folder = Path((paths or {}).get(name) or root / spec.folder)
+        missing = spec.missing(folder)
+        if missing:
+            reason = f"not found in {folder}: {', '.join(missing)}"
+            if name in explicit:
+                raise TmekgError(f"source {name}: {reason} (run `tmekg fetch {name}` or set --data-dir)")
+            plan.skipped[name] = reason
+        else:
+            plan.use.append((name, folder))
+    return plan
+
+
+def build_store(
+    store: str | Path | None = None,
+    sources: Iterable[str] | None = None,
+    data: str | Path | None = None,
+    kb: str | Path | None = None,
+    paths: dict[str, str | Path] | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Load the chosen sources, merge them and write the store atomically.
+
+    Nothing is written unless every source loads and the merged graph validates; the previous
+    store stays live on any error.
+    """
+    from tmekg.loaders import get_source
+
+    started = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    plan = plan_sources(sources, data, kb, paths)
+    builder = GraphBuilder(strict=False)
+    reports: dict[str, LoadReport] = {}
+    timings: dict[str, float] = {}
+    for name, folder in plan.use:
+        t0 = time.perf_counter()
+        say(f"loading {name}")
+        spec = get_source(name)
+        reports[name] = LoadReport(name)
+        records: Iterator[Node | Edge] = spec.loader()(folder, reports[name])
+        builder.add_all(records, name, strict=name == CURATED)
+        timings[name] = round(time.perf_counter() - t0, 3)
+    say("merging")
+    graph = builder.build()
+    for name, report in reports.items():
+        graph.sources[name].loader = report.to_dict()
+    meta = {
+        name: {"version": get_source(name).version, "licence": get_source(name).licence}
+        for name, _ in plan.use
+    }
+    say("writing store")
+    root = store_path(store)
+    snapshot = write_store(graph, root, meta)
+    from tmekg.store import read_manifest
+
+    manifest = read_manifest(snapshot)
+    for name, seconds in timings.items():
+        manifest["sources"].setdefault(name, {})["seconds"] = seconds
+    return BuildResult(
+        store=root,
+        snapshot=snapshot,
+        counts=manifest["counts"],
+        sources=manifest["sources"],
+        skipped=plan.skipped,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def source_status(data: str | Path | None = None) -> list[dict[str, Any]]:
+    """Each known source with version, licence and whether its files are in the data directory."""
+    from tmekg.loaders import registry
+
+    root = data_dir(data)
+    rows = []
+    for spec in registry().values():
+        if spec.folder is None:
+            status, folder = "built in", "-"
+        else:
+            path = root / spec.folder
+            missing = spec.missing(path)
+            status = "present" if not missing else f"missing: {', '.join(missing)}"
+            folder = str(path)
+        rows.append(
+            {
+                "source": spec.name,
+                "version": spec.version,
+                "licence": spec.licence,
+                "status": status,
+                "folder": folder,
+            }
+        )
+    return rows

@@ -1,0 +1,318 @@
+"""The embedded default store: an on-disk, atomically replaced, deterministic snapshot of the graph.
+
+Layout of a store directory::
+
+    STORE/
+      CURRENT                   name of the live snapshot (replaced atomically with os.replace)
+      snap-<sha256[:16]>/       one immutable snapshot, named by the hash of its content
+        manifest.json           format, schema version, sources (version, licence, counts), file sha256
+        nodes.jsonl             one JSON object per node, sorted by id
+        edges.jsonl             one JSON object per edge (properties and full provenance), sorted
+        edge_index.npy          int32 (n, 3): subject row, object row, predicate code
+        edge_offsets.npy        int64 (n + 1): byte offsets of each edge in edges.jsonl
+        edge_sign.npy           int8 (n): +1 / -1 / 0 from the schema
+        edge_score.npy          float32 (n): best provenance score, NaN when none
+
+A build writes a complete new snapshot into a temporary directory, fsyncs it, renames it into
+place and only then switches ``CURRENT``; a failed or interrupted build leaves the previous snapshot
+live. Opening reads the small node table and memory-maps the edge arrays, so a store with a million
+edges opens in well under a second; full edge records are parsed lazily.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from tmekg import __version__
+from tmekg.build import BuiltGraph
+from tmekg.errors import StoreError
+from tmekg.model import Edge, Node, Provenance
+from tmekg.schema import Schema, load_schema
+
+FORMAT = "tmekg-store"
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+ARRAYS = ("edge_index", "edge_offsets", "edge_sign", "edge_score")
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 kept (deterministic bytes)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def node_to_dict(node: Node) -> dict[str, Any]:
+    """JSON-ready form of a node."""
+    out: dict[str, Any] = {"id": node.id, "category": node.category, "name": node.name}
+    if node.synonyms:
+        out["synonyms"] = list(node.synonyms)
+    if node.xrefs:
+        out["xrefs"] = list(node.xrefs)
+    if node.properties:
+        out["properties"] = _props_to_dict(node.properties)
+    if node.provenance:
+        out["provenance"] = [p.to_dict() for p in node.provenance]
+    return out
+
+
+def node_from_dict(data: Mapping[str, Any]) -> Node:
+    """Inverse of :func:`node_to_dict`."""
+    return Node(
+        id=data["id"],
+        category=data["category"],
+        name=data["name"],
+        synonyms=tuple(data.get("synonyms", ())),
+        xrefs=tuple(data.get("xrefs", ())),
+        properties=_props_from_dict(data.get("properties", {})),
+        provenance=tuple(Provenance.from_dict(p) for p in data.get("provenance", ())),
+    )
+
+
+def edge_to_dict(edge: Edge) -> dict[str, Any]:
+    """JSON-ready form of an edge."""
+    out: dict[str, Any] = {"subject": edge.subject, "predicate": edge.predicate, "object": edge.object}
+    if edge.properties:
+        out["properties"] = _props_to_dict(edge.properties)
+    out["provenance"] = [p.to_dict() for p in edge.provenance]
+    return out
+
+
+def edge_from_dict(data: Mapping[str, Any]) -> Edge:
+    """Inverse of :func:`edge_to_dict`."""
+    return Edge(
+        subject=data["subject"],
+        predicate=data["predicate"],
+        object=data["object"],
+        provenance=tuple(Provenance.from_dict(p) for p in data["provenance"]),
+        properties=_props_from_dict(data.get("properties", {})),
+    )
+
+
+def _props_to_dict(items: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in items}
+
+
+def _props_from_dict(data: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in data.items()))
+
+
+# -- writing -----------------------------------------------------------------------------------
+def write_store(
+    graph: BuiltGraph,
+    root: str | Path,
+    sources: Mapping[str, Mapping[str, Any]] | None = None,
+    schema: Schema | None = None,
+) -> Path:
+    """Write ``graph`` as a new snapshot of the store at ``root`` and make it live atomically.
+
+    Parameters
+    ----------
+    graph
+        The merged graph from :mod:`tmekg.build`.
+    root
+        Store directory (created if needed).
+    sources
+        Per-source metadata for the manifest (version, licence, description).
+
+    Returns
+    -------
+    Path
+        The live snapshot directory.
+    """
+    schema = schema or load_schema()
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with _lock(root):
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+        try:
+            files = _write_snapshot(graph, tmp, schema)
+            manifest = _manifest(graph, files, sources or {}, schema)
+            _write_file(
+                tmp / "manifest.json", (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
+            )
+            digest = _content_hash(tmp)
+            final = root / f"snap-{digest[:16]}"
+            if final.exists():
+                shutil.rmtree(tmp)
+            else:
+                os.rename(tmp, final)
+            _fsync_dir(root)
+            _switch_current(root, final.name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _remove_stale(root, keep=final.name)
+    return final
+
+
+def _write_snapshot(graph: BuiltGraph, folder: Path, schema: Schema) -> dict[str, bytes]:
+    import numpy as np
+
+    predicates = list(schema.predicates)
+    rows = {node.id: i for i, node in enumerate(graph.nodes)}
+    node_bytes = "".join(dumps(node_to_dict(n)) + "\n" for n in graph.nodes).encode()
+    _write_file(folder / "nodes.jsonl", node_bytes)
+    n = len(graph.edges)
+    index = np.zeros((n, 3), dtype=np.int32)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    sign = np.zeros(n, dtype=np.int8)
+    score = np.full(n, np.nan, dtype=np.float32)
+    chunks = []
+    position = 0
+    for i, edge in enumerate(graph.edges):
+        line = (dumps(edge_to_dict(edge)) + "\n").encode()
+        chunks.append(line)
+        offsets[i] = position
+        position += len(line)
+        index[i] = (rows[edge.subject], rows[edge.object], predicates.index(edge.predicate))
+        sign[i] = schema.edge_sign(edge)
+        scores = [p.score for p in edge.provenance if p.score is not None]
+        if scores:
+            score[i] = max(scores)
+    offsets[n] = position
+    _write_file(folder / "edges.jsonl", b"".join(chunks))
+    for name, array in zip(ARRAYS, (index, offsets, sign, score), strict=True):
+        with open(folder / f"{name}.npy", "wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+            _sync(handle)
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _manifest(
+    graph: BuiltGraph, files: Mapping[str, bytes], sources: Mapping[str, Mapping[str, Any]], schema: Schema
+) -> dict[str, Any]:
+    per_source: dict[str, Counter[str]] = {}
+    for kind, records in (("nodes", graph.nodes), ("edges", graph.edges)):
+        for record in records:
+            for name in {p.source for p in record.provenance}:
+                per_source.setdefault(name, Counter())[kind] += 1
+    source_info = {}
+    for name in sorted(set(per_source) | set(graph.sources)):
+        info = dict(sources.get(name, {}))
+        info.update(per_source.get(name, {}))
+        info.setdefault("nodes", 0)
+        info.setdefault("edges", 0)
+        if name in graph.sources:
+            info["build"] = graph.sources[name].to_dict()
+        source_info[name] = info
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "tmekg_version": __version__,
+        "schema_version": schema.version,
+        "predicates": list(schema.predicates),
+        "counts": {
+            "nodes": len(graph.nodes),
+            "edges": len(graph.edges),
+            "categories": dict(sorted(Counter(n.category for n in graph.nodes).items())),
+            "predicates": dict(sorted(Counter(e.predicate for e in graph.edges).items())),
+        },
+        "sources": source_info,
+        "files": {
+            name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in sorted(files.items())
+        },
+    }
+
+
+def _content_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        _sync(handle)
+
+
+def _sync(handle: IO[bytes]) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _switch_current(root: Path, name: str) -> None:
+    tmp = root / f".{CURRENT}.tmp"
+    _write_file(tmp, (name + "\n").encode())
+    os.replace(tmp, root / CURRENT)
+    _fsync_dir(root)
+
+
+def _remove_stale(root: Path, keep: str) -> None:
+    for path in root.iterdir():
+        stale_snapshot = path.name.startswith("snap-") and path.name != keep
+        if stale_snapshot or path.name.startswith(".tmp-"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _lock(root: Path) -> Iterator[None]:
+    """Exclusive lock so that two builds never interleave on one store."""
+    import fcntl
+
+    with open(root / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"another tmekg process is writing the store at {root}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- reading -----------------------------------------------------------------------------------
+def snapshot_dir(root: str | Path) -> Path:
+    """The live snapshot directory of the store at ``root``."""
+    root = Path(root)
+    current = root / CURRENT
+    if not current.exists():
+        raise StoreError(f"no tmekg store at {root} (run `tmekg build` first, or pass --store)")
+    snap = root / current.read_text().strip()
+    if not (snap / "manifest.json").exists():
+        raise StoreError(f"store at {root} is damaged: snapshot {snap.name} is missing")
+    return snap
+
+
+def read_manifest(snapshot: Path) -> dict[str, Any]:
+    """Read and check a snapshot manifest."""
+    try:
+        manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot read {snapshot / 'manifest.json'}: {exc}") from exc
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise StoreError(
+            f"{snapshot} is not a tmekg store of format version {FORMAT_VERSION} "
+            f"(found {manifest.get('format')} {manifest.get('format_version')}); rebuild with `tmekg build`"
+        )
+    for name, info in manifest["files"].items():
+        path = snapshot / name
+        if not path.exists() or path.stat().st_size != info["bytes"]:
+            raise StoreError(f"store file {path} is missing or truncated; rebuild with `tmekg build`")
+    return manifest
+
+
+def verify(snapshot: Path) -> None:
+    """Check every file's sha256 against the manifest (slower than opening)."""
+    manifest = read_manifest(snapshot)
+    for name, info in manifest["files"].items():
+        if hashlib.sha256((snapshot / name).read_bytes()).hexdigest() != info["sha256"]:
+            raise StoreError(f"store file {snapshot / name} does not match its checksum")
