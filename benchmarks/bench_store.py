@@ -17,15 +17,22 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from tmekg.build import BuiltGraph, SourceReport
 from tmekg.graph import KnowledgeGraph
 from tmekg.model import Edge, Node, Provenance, props
 from tmekg.store import write_store
 
-PREDICATES = [("produces", "Gene", "Metabolite"), ("binds", "Metabolite", "Gene"),
-              ("expressed_in", "Gene", "CellType"), ("degrades", "Gene", "Metabolite")]
+T = TypeVar("T")
+PREDICATES = [
+    ("produces", "Gene", "Metabolite"),
+    ("binds", "Metabolite", "Gene"),
+    ("expressed_in", "Gene", "CellType"),
+    ("degrades", "Gene", "Metabolite"),
+]
 
 
 def synthetic_graph(n_nodes: int, n_edges: int, seed: int = 7) -> BuiltGraph:
@@ -46,15 +53,20 @@ def synthetic_graph(n_nodes: int, n_edges: int, seed: int = 7) -> BuiltGraph:
         if (s, pred, o) in seen:
             continue
         seen.add((s, pred, o))
-        prov = Provenance("bench", "1", evidence=(f"PMID:{rng.randrange(10**7)}",), score=rng.random(),
-                          record=f"file.tsv:{len(edges) + 2}")
+        prov = Provenance(
+            "bench",
+            "1",
+            evidence=(f"PMID:{rng.randrange(10**7)}",),
+            score=rng.random(),
+            record=f"file.tsv:{len(edges) + 2}",
+        )
         edges.append(Edge(s, pred, o, (prov,)))
     nodes.sort(key=lambda n: n.id)
     edges.sort(key=lambda e: (e.subject, e.predicate, e.object))
     return BuiltGraph(tuple(nodes), tuple(edges), {"bench": SourceReport()}, {})
 
 
-def timed(label: str, func):  # noqa: ANN001, ANN201
+def timed(label: str, func: Callable[[], T]) -> tuple[T, float]:
     """Run ``func``; print wall time and the process's peak resident memory so far."""
     start = time.perf_counter()
     value = func()
@@ -80,21 +92,29 @@ def main() -> None:
     args = parser.parse_args()
     t0 = time.perf_counter()
     graph = synthetic_graph(args.nodes, args.edges)
-    print(f"synthetic graph: {len(graph.nodes)} nodes, {len(graph.edges)} edges "
-          f"({time.perf_counter() - t0:.1f} s to generate)")
+    print(
+        f"synthetic graph: {len(graph.nodes)} nodes, {len(graph.edges)} edges "
+        f"({time.perf_counter() - t0:.1f} s to generate)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        snapshot, _ = timed("write store", lambda: write_store(graph, Path(tmp) / "store"))
+        root = Path(tmp) / "store"
+        start = time.perf_counter()
+        snapshot = write_store(graph, root)
+        print(f"{'write store':<46} {time.perf_counter() - start:8.3f} s")
         del graph
-        kg, t_open = timed("open store (KnowledgeGraph.open)", lambda: KnowledgeGraph.open(Path(tmp) / "store"))
+        kg, t_open = timed("open store (KnowledgeGraph.open)", lambda: KnowledgeGraph.open(root))
         _, t_base = timed("baseline: parse all JSON lines", lambda: baseline_load(snapshot))
         rng = random.Random(1)
-        timed("1,000 random full edge records", lambda: [kg.edge(rng.randrange(kg.edge_count)) for _ in range(1000)])
+        sample = [rng.randrange(kg.edge_count) for _ in range(1000)]
+        timed("1,000 random full edge records", lambda: [kg.edge(i) for i in sample])
         timed("neighbourhood depth 1 (first call builds CSR)", lambda: kg.neighbourhood(kg.nodes[0].id, 1))
         timed("neighbourhood depth 1 (warm)", lambda: kg.neighbourhood(kg.nodes[1].id, 1))
         timed("networkx MultiDiGraph view", lambda: kg.nx)
         kg.close()
-    print(f"\nopen: {t_open:.3f} s (target < 5 s: {'OK' if t_open < 5 else 'MISSED'}); "
-          f"baseline/open ratio: {t_base / t_open:.1f}x")
+    print(
+        f"\nopen: {t_open:.3f} s (target < 5 s: {'OK' if t_open < 5 else 'MISSED'}); "
+        f"baseline/open ratio: {t_base / t_open:.1f}x"
+    )
 
 
 if __name__ == "__main__":
