@@ -39,8 +39,10 @@ def test_wheel_layout(wheel: Path) -> None:
 
 def test_wheel_runs_outside_the_repo(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-                    str(wheel)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+    )
     env = {**os.environ, "PYTHONPATH": str(target), "TMEKG_STORE": str(tmp_path / "store")}
     run = lambda *args: subprocess.run(  # noqa: E731
         [sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
