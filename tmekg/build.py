@@ -175,7 +175,8 @@ class GraphBuilder:
         for node_id, versions in self._nodes.items():
             cats = sorted({n.category for _, n in versions})
             if len(cats) > 1:
-                raise BuildError(f"node {node_id} is declared with different categories: {', '.join(cats)}")
+                who = sorted({f"{n.category} by {self._source_name(r)}" for r, n in versions})
+                raise BuildError(f"node {node_id} is declared with different categories: {'; '.join(who)}")
             out[node_id] = cats[0]
         return out
 

@@ -115,8 +115,14 @@ def build(
             progress=lambda msg: status.update(msg),
         )
     if report:
+        from tmekg.pipeline import coverage_rows
+        from tmekg.render import emit
+
         doc = {"counts": result.counts, "sources": result.sources, "skipped": result.skipped}
         report.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if not quiet:
+            columns = ["source", "rows", "nodes_in", "edges_in", "merged", "unmapped", "examples"]
+            emit(coverage_rows(result), columns, "table", title=f"coverage (full report: {report})")
     con.print(
         f"built {result.counts['nodes']} nodes, {result.counts['edges']} edges "
         f"from {len(result.sources)} source(s) in {result.seconds:.1f} s -> {result.store}"

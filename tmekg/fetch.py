@@ -32,6 +32,7 @@ publishers; the pinned sizes and checksums still apply.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import hashlib
@@ -61,7 +62,7 @@ PART_SUFFIX = ".part"
 CHUNK_SIZE = 1 << 20
 BACKOFF_SECONDS = 1.0
 """First retry delay; it doubles on each further retry (tests set it to 0)."""
-USER_AGENT = f"tmekg/{__version__} (+https://github.com/; urllib)"
+USER_AGENT = f"tmekg/{__version__} (python-urllib)"
 TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 Status = Literal["downloaded", "cached", "failed"]
@@ -155,7 +156,12 @@ def _parse_file(raw: dict[str, Any], where: str) -> FileSpec:
     copy = raw.get("local_copy")
     local = None
     if copy:
-        local = LocalCopy(_safe_name(str(copy["name"]), where), int(copy["bytes"]), str(copy["sha256"]))
+        cwhere = f"{where} local_copy"
+        local = LocalCopy(
+            _safe_name(str(_require(copy, "name", cwhere)), cwhere),
+            int(_require(copy, "bytes", cwhere)),
+            str(_require(copy, "sha256", cwhere)).lower(),
+        )
     return FileSpec(name, str(_require(raw, "url", where)), size, sha, local, bool(raw.get("unverified_url")))
 
 
@@ -325,8 +331,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, urllib.error.URLError):
         reason = exc.reason
         return _describe(reason) if isinstance(reason, BaseException) else str(reason)
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return str(exc) or type(exc).__name__
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -552,6 +557,8 @@ def _fetch_source(
             done.append(_fetch_file(source, spec, folder, base, opts))
         except _Unreachable as exc:
             result.files.extend(done)
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # leave no empty source folder behind (fails if not empty)
             raise FetchError(
                 f"cannot reach {exc.host}: {exc.reason}; download the files yourself into {folder}", result
             ) from None
@@ -650,7 +657,7 @@ def fetch(
     """
     root = data_dir(cache)
     spec = load_downloads(downloads)
-    selected = _select(names, spec, root)
+    selected = _select([names] if isinstance(names, str) else names, spec, root)
     base = base_url_override or os.environ.get(BASE_URL_ENV) or None
     opts = _Options(retries=max(0, int(retries)), timeout=float(timeout), progress=progress)
     result = FetchResult(directory=root)

@@ -163,3 +163,26 @@ def source_status(data: str | Path | None = None) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def coverage_rows(result: BuildResult) -> list[dict[str, Any]]:
+    """One row per loaded source: rows read, records in, merged, and what could not be mapped."""
+    rows = []
+    for name, info in result.sources.items():
+        build = info.get("build", {})
+        loader = build.get("loader", {})
+        skipped = sum(loader.get("skipped", {}).values())
+        examples = [f"{reason}: {ex[0]}" for reason, ex in loader.get("examples", {}).items() if ex]
+        examples += build.get("dangling_examples", [])[:1]
+        rows.append(
+            {
+                "source": name,
+                "rows": loader.get("rows", 0),
+                "nodes_in": build.get("nodes_in", 0),
+                "edges_in": build.get("edges_in", 0),
+                "merged": build.get("nodes_merged", 0) + build.get("edges_merged", 0),
+                "unmapped": skipped + build.get("edges_dangling", 0),
+                "examples": "; ".join(examples[:2]),
+            }
+        )
+    return rows
