@@ -271,6 +271,40 @@ def list_sources(
     emit(source_status(data_dir), ["source", "version", "licence", "status", "folder"], fmt, title="sources")
 
 
+@app.command()
+@_domain_errors
+def fetch(
+    sources: Annotated[list[str], typer.Argument(help="Source names, or 'all'.")],
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Cache folder, one sub-folder per source.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Mirror to download from instead of the pinned URLs.")
+    ] = None,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Extra tries per file.")] = 3,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Download sources' official files (pinned URLs, size and sha256 checked) into the local cache.
+
+    Example: tmekg fetch human-gem metalinksdb
+    """
+    from tmekg.fetch import fetch as fetch_sources
+    from tmekg.render import console
+
+    con = console(quiet=quiet)
+    with con.status("fetching") as status:
+        result = fetch_sources(
+            sources,
+            cache=data_dir,
+            base_url_override=base_url,
+            retries=retries,
+            progress=lambda label, done, total: status.update(f"{label}: {done}/{total or '?'} bytes"),
+        )
+    con.print(result.summary())
+    for failed in result.failed:
+        con.print(f"  warning: {failed.source}/{failed.name}: {failed.error}")
+
+
 def main() -> None:
     """Entry point of the ``tmekg`` console script."""
     try:
