@@ -117,3 +117,10 @@ def test_build_is_order_independent_within_a_source() -> None:
     one = build_records([("a", records)])
     two = build_records([("a", list(reversed(records)))])
     assert one.nodes == two.nodes and one.edges == two.edges
+
+
+def test_identifier_like_names_give_way_to_real_names() -> None:
+    bare = Node("HMDB:HMDB0000002", "Metabolite", "HMDB0000002", provenance=prov("a"))
+    named = Node("HMDB:HMDB0000002", "Metabolite", "1,3-Diaminopropane", provenance=prov("b"))
+    node = build_records([("a", [bare]), ("b", [named])]).nodes[0]
+    assert node.name == "1,3-Diaminopropane"

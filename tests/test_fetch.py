@@ -24,11 +24,11 @@ from typing import Any
 
 import pytest
 import yaml
-from tmekg.loaders import registry
 
 import tmekg.fetch as fetch_mod
 from tmekg.errors import TmekgError
 from tmekg.fetch import FetchError, fetch, load_downloads, parse_downloads
+from tmekg.loaders import registry
 
 SHA_HEX = set("0123456789abcdef")
 

@@ -6,9 +6,9 @@ import re
 from collections import Counter
 
 import pytest
-from tmekg.loaders import curated
 
 from tmekg.build import build_records
+from tmekg.loaders import curated
 from tmekg.model import Edge, LoadReport, Node
 from tmekg.schema import load_schema
 from tmekg.validate import validate_file

@@ -192,7 +192,7 @@ class GraphBuilder:
         for rank, node in versions:
             if node.id != canonical and len(members) > 1:
                 self.reports[self._source_name(rank)].nodes_merged += 1
-        names = [primary.name] + [n.name for n in ordered]
+        names = [n.name for n in (primary, *ordered) if not _looks_like_id(n.name, members)] or [primary.name]
         synonyms = _unique(s for n in [primary, *ordered] for s in (n.name, *n.synonyms))
         xrefs = _unique(x for n in ordered for x in (n.id, *n.xrefs))
         return Node(
@@ -280,6 +280,11 @@ def _prov_key(p: Provenance) -> tuple[Any, ...]:
 
 def _edge_sort_key(key: EdgeKey) -> tuple[Any, ...]:
     return (key[0], key[1], key[2], tuple((k, str(v)) for k, v in key[3]))
+
+
+def _looks_like_id(name: str, ids: Iterable[str]) -> bool:
+    """A 'name' that is only an identifier (e.g. HMDB0000002) is not a display name (symbols are)."""
+    return any(name in (i, i.split(":", 1)[-1]) for i in ids if not i.startswith("HGNC.SYMBOL:"))
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -60,10 +60,17 @@ class KnowledgeGraph:
         self.edge_offsets: np.ndarray = arrays["edge_offsets"]
         self.edge_sign: np.ndarray = arrays["edge_sign"]
         self.edge_score: np.ndarray = arrays["edge_score"]
+        self.edge_unverified: np.ndarray = arrays["edge_unverified"]
         self.predicates: list[str] = list(self.manifest["predicates"])
         self._edges_file = open(snapshot / "edges.jsonl", "rb")  # noqa: SIM115
         size = self._edges_file.seek(0, 2)
         self._edges_map = mmap.mmap(self._edges_file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+
+    @cached_property
+    def edge_contexts(self) -> dict[int, list[str]]:
+        """Edge row -> the Context ids it is restricted to (edges absent here are context-free)."""
+        raw = json.loads((self.path / "edge_contexts.json").read_text(encoding="utf-8"))
+        return {int(k): v for k, v in raw.items()}
 
     @classmethod
     def open(cls, store: str | Path | None = None) -> KnowledgeGraph:

@@ -83,7 +83,7 @@ def read_table(
             raise LoaderError(
                 f"missing column(s) {', '.join(missing)}{hint}; found {header[:12]}",
                 path=p,
-                line=1,
+                line=position[0],
                 field=missing[0],
             )
         for row in reader:

@@ -76,6 +76,7 @@ class Category:
     id_prefixes: tuple[str, ...]
     properties: Mapping[str, PropertySpec]
     merge_on: tuple[str, ...] = ()
+    abbrev: str = ""
     description: str = ""
 
     def preference(self, curie: str) -> int:
@@ -99,6 +100,7 @@ class Predicate:
     identity: tuple[str, ...] = ()
     biolink_qualifiers: Mapping[str, str] = field(default_factory=dict)
     same_category: bool = False
+    abbrev: str = ""
     description: str = ""
 
     def sign_of(self, properties: Mapping[str, Any]) -> int:
@@ -268,7 +270,18 @@ def parse_schema(raw: Mapping[str, Any], origin: str = "<schema>") -> Schema:
     for prefix in (schema.local_prefix, *schema.evidence_prefixes):
         if prefix not in prefixes:
             raise SchemaError(f"prefix '{prefix}' used but not declared in {origin}")
+    _check_abbreviations(schema, origin)
     return schema
+
+
+def _check_abbreviations(schema: Schema, origin: str) -> None:
+    """Metapath abbreviations must be present and unique (categories upper, predicates lower case)."""
+    cats = [c.abbrev for c in schema.categories.values()]
+    preds = [p.abbrev for p in schema.predicates.values()]
+    if not all(a.isupper() for a in cats) or len(set(cats)) != len(cats):
+        raise SchemaError(f"{origin}: category abbreviations must be unique upper-case letters: {cats}")
+    if not all(a.islower() for a in preds) or len(set(preds)) != len(preds):
+        raise SchemaError(f"{origin}: predicate abbreviations must be unique lower-case letters: {preds}")
 
 
 def _props(raw: Mapping[str, Any] | None, origin: str, owner: str) -> dict[str, PropertySpec]:
@@ -300,6 +313,7 @@ def _category(name: str, raw: Mapping[str, Any], prefixes: Mapping[str, str], or
         id_prefixes=tuple(raw["id_prefixes"]),
         properties=_props(raw.get("properties"), origin, name),
         merge_on=tuple(raw.get("merge_on", ())),
+        abbrev=str(raw.get("abbrev", "")),
         description=raw.get("description", ""),
     )
 
@@ -335,6 +349,7 @@ def _predicate(
         identity=tuple(raw.get("identity", ())),
         biolink_qualifiers=dict(raw.get("biolink_qualifiers") or {}),
         same_category=bool(raw.get("same_category", False)),
+        abbrev=str(raw.get("abbrev", "")),
         description=raw.get("description", ""),
     )
 

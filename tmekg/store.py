@@ -12,6 +12,8 @@ Layout of a store directory::
         edge_offsets.npy        int64 (n + 1): byte offsets of each edge in edges.jsonl
         edge_sign.npy           int8 (n): +1 / -1 / 0 from the schema
         edge_score.npy          float32 (n): best provenance score, NaN when none
+        edge_unverified.npy     bool (n): no provenance entry of the edge is verified
+        edge_contexts.json      {edge row: [Context ids]} for the edges that hold only in some contexts
 
 A build writes a complete new snapshot into a temporary directory, fsyncs it, renames it into
 place and only then switches ``CURRENT``; a failed or interrupted build leaves the previous snapshot
@@ -41,7 +43,7 @@ from tmekg.schema import Schema, load_schema
 FORMAT = "tmekg-store"
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
-ARRAYS = ("edge_index", "edge_offsets", "edge_sign", "edge_score")
+ARRAYS = ("edge_index", "edge_offsets", "edge_sign", "edge_score", "edge_unverified")
 
 
 def dumps(obj: Any) -> str:
@@ -165,6 +167,8 @@ def _write_snapshot(graph: BuiltGraph, folder: Path, schema: Schema) -> dict[str
     offsets = np.zeros(n + 1, dtype=np.int64)
     sign = np.zeros(n, dtype=np.int8)
     score = np.full(n, np.nan, dtype=np.float32)
+    unverified = np.zeros(n, dtype=np.bool_)
+    contexts: dict[str, list[str]] = {}
     chunks = []
     position = 0
     for i, edge in enumerate(graph.edges):
@@ -177,9 +181,13 @@ def _write_snapshot(graph: BuiltGraph, folder: Path, schema: Schema) -> dict[str
         scores = [p.score for p in edge.provenance if p.score is not None]
         if scores:
             score[i] = max(scores)
+        unverified[i] = all(p.status == "unverified" for p in edge.provenance)
+        if all(p.context for p in edge.provenance):  # context-free as soon as one source says so
+            contexts[str(i)] = sorted({c for p in edge.provenance for c in p.context})
     offsets[n] = position
     _write_file(folder / "edges.jsonl", b"".join(chunks))
-    for name, array in zip(ARRAYS, (index, offsets, sign, score), strict=True):
+    _write_file(folder / "edge_contexts.json", (dumps(contexts) + "\n").encode())
+    for name, array in zip(ARRAYS, (index, offsets, sign, score, unverified), strict=True):
         with open(folder / f"{name}.npy", "wb") as handle:
             np.save(handle, array, allow_pickle=False)
             _sync(handle)
