@@ -56,6 +56,7 @@ class GemGene:
     full_name: str = ""
     xrefs: list[str] = field(default_factory=list)
     record: str = ""
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -251,6 +252,7 @@ class _Emitter:
             id=node_id,
             category="Gene",
             name=gene.symbol or gene.key,
+            synonyms=tuple(a for a in dict.fromkeys(gene.aliases) if a != gene.symbol),
             xrefs=tuple(x for x in dict.fromkeys(own + gene.xrefs) if x != node_id),
             properties=props(roles=sorted(roles), full_name=gene.full_name or None),
             provenance=self.prov(gene.record),

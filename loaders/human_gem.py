@@ -319,6 +319,8 @@ def _gene_tsv(directory: Path, genes: dict[str, GemGene], report: LoadReport) ->
         gene = genes.setdefault(row["genes"], GemGene(row["genes"], record=f"genes.tsv:{row['genes']}"))
         gene.symbol = gene.symbol or row.get("geneSymbols", "").split(";")[0].strip()
         gene.full_name = gene.full_name or row.get("geneNames", "").strip()
+        symbols = row.get("geneSymbols", "").split(";")[1:] + row.get("geneAliases", "").split(";")
+        gene.aliases.extend(a.strip() for a in symbols if a.strip() and a.strip() not in gene.aliases)
         gene.xrefs.extend(c for c in curies if c not in gene.xrefs)
 
 

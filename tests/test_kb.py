@@ -134,13 +134,14 @@ def test_ontology_ids_exist_with_expected_labels(kb) -> None:
 
 
 def test_no_combination_outcomes_encoded(kb) -> None:
-    records, _ = kb
+    """Drugs act on genes; only immunotherapies carry their own (single-agent) immune mechanism."""
+    records, graph = kb
+    drugs = {n.id: n for n in graph.nodes if n.category == "Drug"}
     for record in records:
-        if isinstance(record, Edge):
-            assert not (
-                record.subject.startswith(("CHEMBL", "TMEKG:drug"))
-                and record.predicate in ("increases", "decreases")
-            ), record
+        if isinstance(record, Edge) and record.subject in drugs:
+            assert record.object not in drugs, record
+            if record.predicate in ("increases", "decreases"):
+                assert drugs[record.subject].prop("immunotherapy_class"), record
 
 
 def test_schema_covers_kb(kb) -> None:

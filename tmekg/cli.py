@@ -305,6 +305,127 @@ def fetch(
         con.print(f"  warning: {failed.source}/{failed.name}: {failed.error}")
 
 
+def _ensure_store(store: Path | None, quiet: bool) -> None:
+    """Build the default graph first when no store exists yet (the README's main job)."""
+    from tmekg.config import store_path
+    from tmekg.store import CURRENT
+
+    root = store_path(store)
+    if not (root / CURRENT).exists():
+        from tmekg.pipeline import build_store
+        from tmekg.render import console
+
+        console(quiet=quiet).print(f"no store at {root}: building the default graph first")
+        build_store(store=root)
+
+
+@app.command()
+@_domain_errors
+def rank(
+    immunotherapy: Annotated[
+        str | None, typer.Option("--immunotherapy", "-i", help="Only this class, e.g. anti-PD-1.")
+    ] = None,
+    context: Annotated[
+        str | None, typer.Option("--context", help="Use facts valid in this context (e.g. PDAC).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", "-n", help="Rows to show (0 = all).")] = 20,
+    permutations: Annotated[
+        int | None, typer.Option("--permutations", help="XSwap permutations for p-values (0 = none).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed of the permutations.")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = "table",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Rank metabolic target x immunotherapy combinations by signed path analysis.
+
+    Example: tmekg rank --immunotherapy anti-PD-1 --top 10
+    """
+    from tmekg.graph import KnowledgeGraph
+    from tmekg.queries.rank import COLUMNS
+    from tmekg.queries.rank import rank as rank_candidates
+    from tmekg.render import console, emit
+
+    _check_format(fmt)
+    _ensure_store(store, quiet)
+    con = console(quiet=quiet)
+    with KnowledgeGraph.open(store) as kg, con.status("scoring") as status:
+        table = rank_candidates(
+            kg,
+            immunotherapy,
+            context,
+            top,
+            permutations,
+            seed,
+            progress=lambda i, n: status.update(f"permutation {i}/{n}"),
+        )
+    columns = COLUMNS if fmt != "json" else [*COLUMNS, "mechanism", "context", "harm"]
+    emit(table.to_dict("records"), columns, fmt, title="metabolic target x immunotherapy ranking")
+
+
+@app.command()
+@_domain_errors
+def explain(
+    target: Annotated[str, typer.Argument(help="Target gene (symbol, id or synonym).")],
+    immunotherapy: Annotated[str, typer.Argument(help="Immunotherapy class, e.g. anti-PD-1.")],
+    paths: Annotated[int, typer.Option("--paths", "-p", min=1, help="Top paths to show.")] = 10,
+    context: Annotated[str | None, typer.Option("--context", help="Use facts valid in this context.")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Why a combination scores as it does: components, metapaths, and top paths with evidence.
+
+    Example: tmekg explain NT5E anti-PD-1 --paths 5
+    """
+    from tmekg.graph import KnowledgeGraph
+    from tmekg.queries.rank import explain as explain_combination
+    from tmekg.render import emit
+
+    _check_format(fmt)
+    _ensure_store(store, quiet=True)
+    with KnowledgeGraph.open(store) as kg:
+        doc = explain_combination(kg, target, immunotherapy, paths, context)
+    doc["metapaths"] = doc["metapaths"].to_dict("records")
+    if fmt == "json":
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    comp = doc["components"]
+    typer.echo(
+        f"{doc['target_symbol']} ({doc['target']}) + {doc['immunotherapy_class']}: score {doc['score']:.4g}\n"
+        f"  mechanism {comp['mechanism']:.4g}, context {comp['context']:.3g}, harm {comp['harm']:.4g}, "
+        f"modulation {'inhibition' if comp['modulation'] < 0 else 'activation'}; "
+        f"drugs: {', '.join(doc['drugs']) or 'none known'}"
+    )
+    emit(doc["metapaths"], ["metapath", "contribution", "share"], fmt, title="contribution by metapath")
+    rows = [{**p, "evidence": sorted({e for s in p["steps"] for e in s["evidence"]})} for p in doc["paths"]]
+    emit(rows, ["path", "metapath", "contribution", "share", "evidence"], fmt, title="top paths")
+
+
+@app.command("paths")
+@_domain_errors
+def find_paths(
+    source: Annotated[str, typer.Argument(help="From node (id, name or synonym).")],
+    target: Annotated[str, typer.Argument(help="To node (id, name or synonym).")],
+    max_length: Annotated[int, typer.Option("--max-length", "-k", min=1, max=4, help="Longest path.")] = 3,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Rows to show.")] = 50,
+    store: StoreOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Paths between two nodes with their metapath and DWPC.
+
+    Example: tmekg paths NT5E "CD8 T cell effector function" --max-length 3
+    """
+    from tmekg.graph import KnowledgeGraph
+    from tmekg.queries.rank import paths as find
+
+    _check_format(fmt)
+    from tmekg.render import emit
+
+    with KnowledgeGraph.open(store) as kg:
+        table = find(kg, source, target, max_length, limit=limit)
+    emit(table.to_dict("records"), ["metapath", "dwpc", "path", "path_weight"], fmt, title="paths")
+
+
 def main() -> None:
     """Entry point of the ``tmekg`` console script."""
     try:

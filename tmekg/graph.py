@@ -131,9 +131,10 @@ class KnowledgeGraph:
                 continue
             rank = _match_rank(node, query)
             if rank is not None:
-                scored.append((rank, len(node.name), node.id, node))
-        scored.sort(key=lambda t: t[:3])
-        return [t[3] for t in scored[:limit]] if limit else [t[3] for t in scored]
+                sources = len({p.source for p in node.provenance})
+                scored.append((rank, -sources, len(node.name), node.id, node))
+        scored.sort(key=lambda t: t[:4])
+        return [t[4] for t in scored[:limit]] if limit else [t[4] for t in scored]
 
     def resolve(self, id_or_name: str) -> Node:
         """Resolve an id, xref, name or synonym to one node (raises if unknown)."""
@@ -142,7 +143,7 @@ class KnowledgeGraph:
         except NotFoundError:
             pass
         hits = self.search(id_or_name, limit=0)
-        exact = [n for n in hits if _match_rank(n, id_or_name.strip().lower()) == 0]
+        exact = [n for n in hits if (_match_rank(n, id_or_name.strip().lower()) or 0) <= 2]
         if exact:
             return exact[0]
         suggestions = ", ".join(f"{n.id} ({n.name})" for n in hits[:5])
@@ -262,16 +263,20 @@ class KnowledgeGraph:
 
 
 def _match_rank(node: Node, query: str) -> int | None:
-    """0 exact id/name/synonym/xref, 1 prefix of name, 2 substring; None if no match."""
+    """0 id or xref, 1 name, 2 synonym (exact, case-insensitive), 3 name prefix, 4 substring; else None."""
     if not query:
         return None
-    texts = [node.id.lower(), node.name.lower(), *(s.lower() for s in node.synonyms)]
-    texts += [x.lower() for x in node.xrefs]
-    locals_ = [t.split(":", 1)[1] for t in (node.id.lower(), *(x.lower() for x in node.xrefs)) if ":" in t]
-    if query in texts or query in locals_:
+    ids = [node.id.lower(), *(x.lower() for x in node.xrefs)]
+    if query in ids or query in [i.split(":", 1)[1] for i in ids if ":" in i]:
         return 0
-    if any(t.startswith(query) for t in texts[1:]):
+    name = node.name.lower()
+    if query == name:
         return 1
-    if any(query in t for t in texts):
+    synonyms = [s.lower() for s in node.synonyms]
+    if query in synonyms:
         return 2
+    if name.startswith(query) or any(s.startswith(query) for s in synonyms):
+        return 3
+    if any(query in t for t in (name, *synonyms, *ids)):
+        return 4
     return None

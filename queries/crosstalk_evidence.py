@@ -1,0 +1,197 @@
+"""Evidence for crosstalk inference, read from the graph: resource roles and per-study expression.
+
+Predicates are chosen by their schema endpoints and signs, not by name:
+
+* expression: ``Gene -> CellType``;
+* production / consumption: ``Gene -> Metabolite`` with a fixed sign +1 / -1;
+* transport: ``Gene -> Metabolite`` whose sign comes from a property (+1 export, -1 import,
+  0 bidirectional);
+* sensing: ``Metabolite -> Gene`` (any sign: binds, activates, inhibits);
+* crosstalk: ``CellType -> CellType`` with a required ``metabolite`` property.
+
+>>> from tmekg.schema import load_schema
+>>> sorted(schema_roles(load_schema())["sensing"])
+['activates', 'binds', 'inhibits']
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from tmekg.schema import Schema, load_schema
+
+GENE, METABOLITE, CELLTYPE = (load_schema().category(c).name for c in ("Gene", "Metabolite", "CellType"))
+
+
+def schema_roles(schema: Schema) -> dict[str, list[str]]:
+    """Predicate names per evidence role (see module docstring)."""
+    roles: dict[str, list[str]] = defaultdict(list)
+    for name, p in schema.predicates.items():
+        ends = (p.subject, p.object)
+        if ends == ((GENE,), (CELLTYPE,)):
+            roles["expression"].append(name)
+        elif ends == ((GENE,), (METABOLITE,)):
+            role = "transport" if p.sign_from else {1: "production", -1: "consumption"}.get(p.sign)
+            if role:
+                roles[role].append(name)
+        elif ends == ((METABOLITE,), (GENE,)):
+            roles["sensing"].append(name)
+        elif ends == ((CELLTYPE,), (CELLTYPE,)) and any(s.required for s in p.properties.values()):
+            roles["crosstalk"].append(name)
+    return dict(roles)
+
+
+@dataclass
+class Roles:
+    """Gene sets per metabolite and the resource edges behind them."""
+
+    production: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    consumption: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    export: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    imports: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    sensing: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    edges: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+    def metabolites(self) -> set[str]:
+        """Metabolites with any resource gene."""
+        tables = (self.production, self.consumption, self.export, self.imports, self.sensing)
+        return {m for table in tables for m in table}
+
+    def sets(self, m: str, mode: str) -> tuple[set[str], set[str], set[str]]:
+        """(positive sender, negative sender, receiver) genes of ``m`` for ``mode``."""
+        if mode == "supply":
+            return (
+                self.production.get(m, set()) | self.export.get(m, set()),
+                self.consumption.get(m, set()),
+                self.sensing.get(m, set()) | self.imports.get(m, set()),
+            )
+        return (
+            self.consumption.get(m, set()) | self.imports.get(m, set()),
+            self.production.get(m, set()),
+            set(self.imports.get(m, set())),
+        )
+
+
+def resource_roles(kg: Any) -> Roles:
+    """Read every resource edge of the graph into :class:`Roles`."""
+    schema = load_schema()
+    names = schema_roles(schema)
+    roles = Roles()
+    for role in ("production", "consumption", "transport", "sensing"):
+        for predicate in names.get(role, []):
+            for edge in kg.edges(predicate):
+                gene, met = (edge.object, edge.subject) if role == "sensing" else (edge.subject, edge.object)
+                sign = schema.edge_sign(edge)
+                if role == "transport":
+                    (roles.export if sign >= 0 else roles.imports)[met].add(gene)
+                    if sign == 0:
+                        roles.imports[met].add(gene)
+                else:
+                    getattr(roles, role)[met].add(gene)
+                roles.edges[(gene, met)].append(_resource_summary(edge))
+    return roles
+
+
+def _resource_summary(edge: Any) -> dict[str, Any]:
+    return {
+        "subject": edge.subject,
+        "predicate": edge.predicate,
+        "object": edge.object,
+        "direction": edge.prop("direction"),
+        "sources": sorted({p.source for p in edge.provenance}),
+        "evidence": sorted({e for p in edge.provenance for e in p.evidence}),
+    }
+
+
+@dataclass
+class Expression:
+    """One study's expression evidence: ``(gene, cell type) -> (weight, details)``."""
+
+    weights: dict[tuple[str, str], float] = field(default_factory=dict)
+    details: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Evidence:
+    """Resource roles plus expression evidence per study, with matrix views."""
+
+    roles: Roles
+    expression: dict[str, Expression]
+    _matrices: dict[str, tuple[np.ndarray, list[str], list[str]]] = field(default_factory=dict)
+
+    def matrix(self, study: str) -> tuple[np.ndarray, list[str], list[str]]:
+        """``(E, cell types, genes)`` of a study; genes = resource genes with evidence."""
+        if study not in self._matrices:
+            expr = self.expression[study]
+            resource_genes = {g for g, _ in self.roles.edges}
+            celltypes = sorted({c for _, c in expr.weights})
+            genes = sorted({g for g, _ in expr.weights if g in resource_genes})
+            rows, cols = {c: i for i, c in enumerate(celltypes)}, {g: j for j, g in enumerate(genes)}
+            E = np.zeros((len(celltypes), len(genes)))
+            for (g, c), w in expr.weights.items():
+                if g in cols:
+                    E[rows[c], cols[g]] = w
+            self._matrices[study] = (E, celltypes, genes)
+        return self._matrices[study]
+
+    def supporting(self, study: str, celltype: str, genes: list[str]) -> list[str]:
+        """Genes of ``genes`` with evidence in ``celltype``, strongest first."""
+        weights = self.expression[study].weights
+        hits = [(weights.get((g, celltype), 0.0), g) for g in genes]
+        return [g for w, g in sorted(hits, key=lambda t: (-t[0], t[1])) if w > 0]
+
+    def rows(
+        self, study: str, mode: str, sender: str, receiver: str, metabolite: str, s_genes: list, r_genes: list
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The expression rows and resource edges behind one inferred row."""
+        details = self.expression[study].details
+        return {
+            "sender": [details[(g, sender)] for g in s_genes],
+            "receiver": [details[(g, receiver)] for g in r_genes],
+            "resources": [
+                e for g in dict.fromkeys(s_genes + r_genes) for e in self.roles.edges.get((g, metabolite), [])
+            ],
+        }
+
+
+def collect(kg: Any) -> Evidence:
+    """Read resource roles and every study's expression evidence from the graph."""
+    expression: dict[str, Expression] = defaultdict(Expression)
+    for predicate in schema_roles(load_schema()).get("expression", []):
+        for edge in kg.edges(predicate):
+            for prov in edge.provenance:
+                if not prov.study:
+                    continue
+                weight = 1.0 if prov.score is None else float(prov.score)
+                key = (edge.subject, edge.object)
+                expr = expression[prov.study]
+                if weight > expr.weights.get(key, 0.0):
+                    expr.weights[key] = weight
+                    expr.details[key] = {
+                        "gene": edge.subject,
+                        "celltype": edge.object,
+                        "weight": weight,
+                        "statistic": edge.prop("statistic"),
+                        "value": edge.prop("value"),
+                        "record": prov.record,
+                        "study": prov.study,
+                    }
+    return Evidence(resource_roles(kg), dict(expression))
+
+
+def symbol(kg: Any, gene_id: str) -> str:
+    """HGNC symbol of a gene id (the node name for other id kinds)."""
+    if gene_id.startswith("HGNC.SYMBOL:"):
+        return gene_id.split(":", 1)[1]
+    return kg.node(gene_id).name
+
+
+@cache
+def crosstalk_predicate() -> str:
+    """Name of the crosstalk predicate."""
+    return schema_roles(load_schema())["crosstalk"][0]

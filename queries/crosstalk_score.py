@@ -1,0 +1,159 @@
+"""The numeric core of crosstalk inference: gene sets -> sender/receiver terms -> scores -> p-values.
+
+Inputs are plain arrays so the scoring can be tested and benchmarked without a graph:
+
+``E``  (cell types x genes, values in [0, 1])  expression weights of one study.
+``GeneSets``  per metabolite, three gene-index sets: *positive* sender genes, *negative* sender genes
+(subtracted) and receiver genes.
+
+Sender term ``S[c, m] = max(0, mean_{g in pos(m)} E[c, g] - mean_{g in neg(m)} E[c, g])`` (means over
+the whole set, genes without evidence counting 0; the negative mean is 0 when the set is empty).
+Receiver term ``R[c, m] = max_{g in recv(m)} E[c, g]`` (the best sensor / importer).
+Score of sender ``s`` -> receiver ``r`` through ``m``: ``S[s, m] * R[r, m]``.
+
+Permutation p-value: each gene's column of ``E`` is permuted independently across cell types (the
+cell-type labels of the expression evidence are shuffled gene by gene), the terms are recomputed,
+and ``p = (1 + #{perm score >= observed}) / (1 + n)``. Vectorised in batches with numpy; seeded.
+
+>>> import numpy as np
+>>> E = np.array([[1.0, 0.0], [0.0, 1.0]])
+>>> sets = GeneSets.build([[0]], [[]], [[1]], n_genes=2)
+>>> cand = candidates(E, sets, autocrine=False)
+>>> [(int(s), int(r), float(x)) for s, r, _, x in zip(*cand)]
+[(0, 1, 1.0)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class GeneSets:
+    """Per-metabolite gene sets as sparse averaging matrices plus a segment layout for maxima."""
+
+    pos: object  # scipy.sparse (genes x metabolites), columns average over pos(m)
+    neg: object  # same for neg(m)
+    recv_genes: np.ndarray  # concatenated receiver gene indices
+    recv_start: np.ndarray  # segment start of each metabolite (len M + 1)
+
+    @property
+    def n_metabolites(self) -> int:
+        """Number of metabolites."""
+        return len(self.recv_start) - 1
+
+    @classmethod
+    def build(
+        cls,
+        pos: Sequence[Sequence[int]],
+        neg: Sequence[Sequence[int]],
+        recv: Sequence[Sequence[int]],
+        n_genes: int,
+        sizes: tuple[Sequence[int], Sequence[int]] | None = None,
+    ) -> GeneSets:
+        """Build from index lists; ``sizes`` gives the full set sizes when some members were dropped
+        (genes without any evidence are not columns of ``E`` but still count in the means)."""
+        pos_sizes, neg_sizes = sizes or ([len(x) for x in pos], [len(x) for x in neg])
+        lengths = np.array([len(x) for x in recv], dtype=np.int64)
+        start = np.concatenate([[0], np.cumsum(lengths)])
+        flat = np.array([g for x in recv for g in x], dtype=np.int64)
+        return cls(_averaging(pos, pos_sizes, n_genes), _averaging(neg, neg_sizes, n_genes), flat, start)
+
+
+def _averaging(sets: Sequence[Sequence[int]], sizes: Sequence[int], n_genes: int) -> object:
+    import scipy.sparse as sp
+
+    rows = [g for x in sets for g in x]
+    cols = [m for m, x in enumerate(sets) for _ in x]
+    vals = [1.0 / max(sizes[m], 1) for m, x in enumerate(sets) for _ in x]
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n_genes, len(sets)))
+
+
+def sender_term(E: np.ndarray, sets: GeneSets) -> np.ndarray:
+    """``S`` for ``E`` of shape (..., C, G): returns (..., C, M)."""
+    flat = E.reshape(-1, E.shape[-1])
+    pos = np.asarray((sets.pos.T @ flat.T).T)
+    neg = np.asarray((sets.neg.T @ flat.T).T)
+    return np.maximum(pos - neg, 0.0).reshape(*E.shape[:-1], -1)
+
+
+def receiver_term(E: np.ndarray, sets: GeneSets) -> np.ndarray:
+    """``R`` for ``E`` of shape (..., C, G): returns (..., C, M); 0 for empty receiver sets."""
+    out = np.zeros((*E.shape[:-1], sets.n_metabolites))
+    lengths = np.diff(sets.recv_start)
+    nonempty = np.flatnonzero(lengths > 0)
+    if len(nonempty):
+        gathered = E[..., sets.recv_genes]
+        out[..., nonempty] = np.maximum.reduceat(gathered, sets.recv_start[nonempty], axis=-1)
+    return out
+
+
+def candidates(
+    E: np.ndarray, sets: GeneSets, autocrine: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All (sender, receiver, metabolite) with a positive score: index arrays and scores, unsorted."""
+    S, R = sender_term(E, sets), receiver_term(E, sets)
+    out_s, out_r, out_m, out_x = [], [], [], []
+    for m in np.flatnonzero((S > 0).any(axis=0) & (R > 0).any(axis=0)):
+        senders, receivers = np.flatnonzero(S[:, m] > 0), np.flatnonzero(R[:, m] > 0)
+        s, r = np.repeat(senders, len(receivers)), np.tile(receivers, len(senders))
+        if not autocrine:
+            keep = s != r
+            s, r = s[keep], r[keep]
+        out_s.append(s)
+        out_r.append(r)
+        out_m.append(np.full(len(s), m))
+        out_x.append(S[s, m] * R[r, m])
+    if not out_s:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    return np.concatenate(out_s), np.concatenate(out_r), np.concatenate(out_m), np.concatenate(out_x)
+
+
+def permutation_pvalues(
+    E: np.ndarray,
+    sets: GeneSets,
+    cand: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    n: int = 1000,
+    seed: int = 0,
+    budget: int = 20_000_000,
+) -> np.ndarray:
+    """Permutation p-values of the candidates (NaN when ``n == 0`` or fewer than 3 cell types)."""
+    s_idx, r_idx, m_idx, observed = cand
+    if n <= 0 or E.shape[0] < 3 or len(observed) == 0:
+        return np.full(len(observed), np.nan)
+    rng = np.random.default_rng(seed)
+    exceed = np.zeros(len(observed), dtype=np.int64)
+    per_perm = max(E.size, E.shape[0] * sets.n_metabolites, len(observed), 1)
+    batch = int(max(1, min(n, budget // per_perm)))
+    tolerance = 1e-12 * np.maximum(observed, 1.0)
+    done = 0
+    while done < n:
+        b = min(batch, n - done)
+        permuted = rng.permuted(np.broadcast_to(E, (b, *E.shape)), axis=1)
+        S, R = sender_term(permuted, sets), receiver_term(permuted, sets)
+        scores = S[:, s_idx, m_idx] * R[:, r_idx, m_idx]
+        exceed += (scores >= observed - tolerance).sum(axis=0)
+        done += b
+    return (1.0 + exceed) / (1.0 + n)
+
+
+def naive_scores(E: np.ndarray, pos: list, neg: list, recv: list, pos_sizes: list, neg_sizes: list) -> dict:
+    """Reference implementation: one Python loop per (metabolite, sender, receiver) (benchmarks, tests)."""
+    out = {}
+    n_types = E.shape[0]
+    for m in range(len(pos)):
+        for s in range(n_types):
+            plus = sum(E[s, g] for g in pos[m]) / max(pos_sizes[m], 1)
+            minus = sum(E[s, g] for g in neg[m]) / max(neg_sizes[m], 1) if neg[m] else 0.0
+            sender = max(plus - minus, 0.0)
+            if sender <= 0:
+                continue
+            for r in range(n_types):
+                receiver = max((E[r, g] for g in recv[m]), default=0.0)
+                if r != s and receiver > 0:
+                    out[(s, r, m)] = sender * receiver
+    return out

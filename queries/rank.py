@@ -1,0 +1,294 @@
+"""The ranking API: ``rank``, ``explain`` and ``paths``, each returning pandas DataFrames / dicts.
+
+Examples
+--------
+>>> import tmekg
+>>> from tmekg.queries.rank import rank, explain
+>>> kg = tmekg.open()                                           # doctest: +SKIP
+>>> rank(kg, immunotherapy="anti-PD-1", top=10)                 # doctest: +SKIP
+>>> explain(kg, "NT5E", "anti-PD-1")["metapaths"]               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tmekg.errors import TmekgError
+from tmekg.graph import KnowledgeGraph
+from tmekg.queries.paths import Path, enumerate_paths
+from tmekg.queries.permutation import degree_groups, edge_type_groups, permute_edges, pooled_p_values
+from tmekg.queries.scoring import Scorer, ScoringError, default_config
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Progress = Callable[[int, int], None]
+COLUMNS = [
+    "rank",
+    "target_id",
+    "target_symbol",
+    "immunotherapy_class",
+    "score",
+    "p_value",
+    "drugs",
+    "top_path",
+]
+
+
+def context_mask(kg: KnowledgeGraph, context: str | None) -> np.ndarray | None:
+    """Edges valid in ``context`` (restricted to it, or context-free); ``None`` keeps every edge."""
+    if not context:
+        return None
+    wanted = resolve_context(kg, context)
+    mask = np.ones(kg.edge_count, dtype=bool)
+    for row, contexts in kg.edge_contexts.items():
+        mask[row] = wanted in contexts
+    return mask
+
+
+def resolve_context(kg: KnowledgeGraph, text: str) -> str:
+    """A Context node id from an id, a short name (``liver-metastasis``) or a name/synonym (``PDAC``)."""
+    contexts = [n for n in kg.nodes if n.category == "Context"]
+    needle = text.strip().lower()
+    for node in contexts:
+        names = {node.id.lower(), node.id.split(":", 1)[-1].lower(), node.name.lower()}
+        names |= {s.lower() for s in node.synonyms} | {node.id.rsplit(".", 1)[-1].lower()}
+        if needle in names:
+            return node.id
+    known = ", ".join(sorted(n.id.rsplit(".", 1)[-1] for n in contexts))
+    raise TmekgError(f"unknown context '{text}' (known: {known})")
+
+
+def make_scorer(
+    kg: KnowledgeGraph, context: str | None = None, config: Mapping[str, Any] | None = None
+) -> Scorer:
+    """A :class:`Scorer` over the edges valid in ``context``."""
+    return Scorer(kg, config, edge_mask=context_mask(kg, context))
+
+
+def rank(
+    kg: KnowledgeGraph,
+    immunotherapy: str | None = None,
+    context: str | None = None,
+    top: int = 0,
+    permutations: int | None = None,
+    seed: int | None = None,
+    config: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Rank every candidate target x immunotherapy class (columns :data:`COLUMNS` plus components)."""
+    config = dict(config or default_config())
+    scorer = make_scorer(kg, context, config)
+    if immunotherapy and immunotherapy not in scorer.classes:
+        raise ScoringError(
+            f"unknown immunotherapy class '{immunotherapy}' (present: {', '.join(scorer.classes)})"
+        )
+    comp = scorer.components()
+    table = scorer.table(comp)
+    perm = config["permutations"]
+    count = int(perm["count"] if permutations is None else permutations)
+    table["p_value"] = _p_values(scorer, comp.score, count, seed, progress).ravel() if count else np.nan
+    if immunotherapy:
+        table = table[table["immunotherapy_class"] == immunotherapy]
+    table = table.sort_values(["score", "target_id", "immunotherapy_class"], ascending=[False, True, True])
+    table = table.reset_index(drop=True)
+    if top:
+        table = table.head(top)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table["drugs"] = [";".join(scorer.drugs_of(t)) for t in table["target_id"]]
+    table["top_path"] = [
+        _top_path_text(scorer, r, c) for r, c in zip(table["_row"], table["_class"], strict=True)
+    ]
+    extra = ["mechanism", "context", "harm"]
+    return table[[*COLUMNS, *extra]]
+
+
+def _p_values(
+    scorer: Scorer, observed: np.ndarray, count: int, seed: int | None, progress: Progress | None
+) -> np.ndarray:
+    """Permutation p-values for the candidate rows (targets x classes)."""
+    cfg = scorer.config["permutations"]
+    rng = np.random.default_rng(int(cfg["seed"]) if seed is None else seed)
+    hm = scorer.hetmat
+    codes = [scorer.kg.predicates.index(e.predicate) for mp in scorer.metapaths for e in mp.edges]
+    groups = edge_type_groups(hm.edge_index, hm.category_of, codes)
+    targets = scorer.targets
+    null = np.zeros((count, len(targets), len(scorer.classes)))
+    for i in range(count):
+        permuted = permute_edges(hm.edge_index, groups, float(cfg["swaps_per_edge"]), rng)
+        null_scorer = Scorer(scorer.kg, scorer.config, edge_index=permuted, edge_mask=hm.edge_mask)
+        null[i] = null_scorer.components().score[targets]
+        if progress:
+            progress(i + 1, count)
+    first_hop = {mp.edges[0] for mp in scorer.metapaths}
+    degree = sum(np.asarray(hm.matrices(e)[0].sum(axis=1)).ravel() for e in first_hop)
+    bins = degree_groups(np.asarray(degree)[targets], float(cfg["degree_bins"]))
+    return pooled_p_values(observed[targets], null, bins)
+
+
+# -- explanations ---------------------------------------------------------------------------------
+def path_contributions(scorer: Scorer, row: int, class_index: int) -> list[tuple[Path, float]]:
+    """Every mechanism path from a target with its contribution to S(T, I), largest first."""
+    w = scorer.config["weights"]
+    focus = 1.0 + float(w["complementarity"]) * scorer.sphere[class_index]
+    scale = float(w["mechanism"]) * (1.0 + float(w["context"]) * scorer.context[row]) * scorer.modulation[row]
+    out = [(path, scale * scorer.polarity[e] * path.weight * focus[e]) for path, e in gene_paths(scorer, row)]
+    out.sort(key=lambda pc: (-pc[1], pc[0].nodes))
+    return out
+
+
+def _rows_with_paths(scorer: Scorer, abbrev: str) -> frozenset[int]:
+    """Genes with a non-zero DWPC along a mechanism metapath (cached)."""
+    cache: dict[str, frozenset[int]] = scorer.__dict__.setdefault("_rows_with_paths", {})
+    if abbrev not in cache:
+        matrix = scorer.mechanism_matrices.get(abbrev)
+        cache[abbrev] = (
+            frozenset(np.flatnonzero(np.diff(matrix.indptr)).tolist()) if matrix is not None else frozenset()
+        )
+    return cache[abbrev]
+
+
+def gene_paths(scorer: Scorer, row: int) -> list[tuple[Path, int]]:
+    """All mechanism paths from one gene with the index of the effect they end in (cached)."""
+    cache: dict[int, list[tuple[Path, int]]] = scorer.__dict__.setdefault("_gene_paths", {})
+    if row not in cache:
+        gene = scorer.hetmat.ids["Gene"][row]
+        effects = {e: i for i, e in enumerate(scorer.hetmat.ids["ImmuneEffect"])}
+        found = []
+        for mp in scorer.metapaths:
+            if row not in _rows_with_paths(scorer, mp.abbrev):
+                continue
+            for path in enumerate_paths(scorer.hetmat, mp, gene, None, scorer.damping, signed=True):
+                found.append((path, effects[path.nodes[-1]]))
+        cache[row] = found
+    return cache[row]
+
+
+def _top_path_text(scorer: Scorer, row: int, class_index: int) -> str:
+    contributions = path_contributions(scorer, row, class_index)
+    if not contributions:
+        return ""
+    best = max(contributions, key=lambda pc: abs(pc[1]))[0]
+    return " -> ".join(scorer.kg.node(n).name for n in best.nodes)
+
+
+def explain(
+    kg: KnowledgeGraph,
+    target: str,
+    immunotherapy: str,
+    paths: int = 10,
+    context: str | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Score of one combination, its decomposition by metapath, and its top paths with evidence."""
+    import pandas as pd
+
+    scorer = make_scorer(kg, context, config)
+    node = kg.resolve(target)
+    if node.category != "Gene":
+        raise ScoringError(f"'{target}' resolves to {node.id} ({node.category}); a target must be a gene")
+    if immunotherapy not in scorer.classes:
+        raise ScoringError(
+            f"unknown immunotherapy class '{immunotherapy}' (present: {', '.join(scorer.classes)})"
+        )
+    row, k = scorer.hetmat.index(node.id), scorer.classes.index(immunotherapy)
+    comp = scorer.components()
+    contributions = path_contributions(scorer, row, k)
+    by_mp: dict[str, float] = {}
+    for path, value in contributions:
+        by_mp[path.metapath] = by_mp.get(path.metapath, 0.0) + value
+    mech_total = sum(by_mp.values()) or 1.0
+    metapaths = pd.DataFrame(
+        [{"metapath": m, "contribution": v, "share": v / mech_total} for m, v in by_mp.items()],
+        columns=["metapath", "contribution", "share"],
+    ).sort_values("contribution", key=abs, ascending=False, ignore_index=True)
+    top = sorted(contributions, key=lambda pc: -abs(pc[1]))[:paths]
+    return {
+        "target": node.id,
+        "target_symbol": node.name,
+        "immunotherapy_class": immunotherapy,
+        "score": float(comp.score[row, k]),
+        "components": {
+            "mechanism": float(comp.mech[row, k]),
+            "context": float(comp.ctx[row]),
+            "harm": float(comp.harm[row]),
+            "modulation": float(scorer.modulation[row]),
+        },
+        "drugs": scorer.drugs_of(node.id),
+        "metapaths": metapaths,
+        "paths": [_path_record(kg, p, v, mech_total) for p, v in top],
+    }
+
+
+def _path_record(kg: KnowledgeGraph, path: Path, value: float, total: float) -> dict[str, Any]:
+    """A path with its share and the evidence of each of its edges."""
+    steps = []
+    for a, b in zip(path.nodes, path.nodes[1:], strict=False):
+        edges = [nb.edge for nb in kg.neighbours(a) if nb.other.id == b]
+        for edge in edges:
+            steps.append(
+                {
+                    "edge": f"{kg.node(edge.subject).name} -{edge.predicate}-> {kg.node(edge.object).name}",
+                    "evidence": sorted({e for p in edge.provenance for e in p.evidence}),
+                    "sources": sorted({p.source for p in edge.provenance}),
+                    "records": sorted({p.record for p in edge.provenance if p.record})[:5],
+                }
+            )
+    return {
+        "metapath": path.metapath,
+        "path": " -> ".join(kg.node(n).name for n in path.nodes),
+        "node_ids": list(path.nodes),
+        "contribution": value,
+        "share": value / total,
+        "steps": steps,
+    }
+
+
+def paths(
+    kg: KnowledgeGraph,
+    source: str,
+    target: str,
+    max_length: int = 3,
+    damping: float | None = None,
+    limit: int = 200,
+) -> pd.DataFrame:
+    """Paths between two nodes over any predicates (either direction), with metapath and DWPC.
+
+    Columns: metapath, dwpc (of the metapath for this pair), path (names), path_weight, node_ids.
+    """
+    import pandas as pd
+
+    from tmekg.queries.hetmat import EdgeWeights, HetMat
+    from tmekg.queries.metapaths import enumerate_metapaths, metaedges
+    from tmekg.schema import load_schema
+
+    if not 1 <= max_length <= 4:
+        raise TmekgError("--max-length must be between 1 and 4")
+    config = default_config()
+    damping = float(config["damping"] if damping is None else damping)
+    schema = load_schema()
+    a, b = kg.resolve(source), kg.resolve(target)
+    everything = list(schema.predicates)
+    weights = EdgeWeights(signed=frozenset(), carrier=frozenset(everything))
+    hetmat = HetMat(kg, weights)
+    allowed = metaedges(schema, everything, both=True)
+    rows = []
+    for mp in enumerate_metapaths(schema, a.category, b.category, max_length, allowed):
+        found = enumerate_paths(hetmat, mp, a.id, b.id, damping, signed=False, limit=limit)
+        found = [p for p in found if p.nodes[-1] == b.id]
+        total = sum(p.weight for p in found)
+        for p in found:
+            rows.append(
+                {
+                    "metapath": mp.abbrev,
+                    "dwpc": total,
+                    "path": " -> ".join(kg.node(n).name for n in p.nodes),
+                    "path_weight": p.weight,
+                    "node_ids": ";".join(p.nodes),
+                }
+            )
+    table = pd.DataFrame(rows, columns=["metapath", "dwpc", "path", "path_weight", "node_ids"])
+    return table.sort_values(["dwpc", "path_weight"], ascending=False, ignore_index=True).head(limit)

@@ -1,0 +1,249 @@
+"""Combination scoring of (metabolic target, immunotherapy class) pairs by signed path analysis.
+
+The formula and its rationale are in ``docs/scoring.md``; the weights in ``queries/scoring.yaml``.
+In short, for target gene T, immunotherapy class I and immune effects E::
+
+    benefit(T, E) = m(T) * polarity(E) * sum_mp signedDWPC_mp(T, E)
+    mech(T, I)    = sum_E benefit(T, E) * (1 + w_comp * r_I(E))
+    S(T, I)       = w_mech * mech(T, I) * (1 + w_ctx * ctx(T)) - w_harm * harm(T)
+
+``m(T)`` is how drugs modulate T (-1 inhibition by default), ``polarity(E)`` is +1 for antitumour and
+-1 for protumour effects, ``r_I(E)`` in [0, 1] is how strongly class I's drugs act on E (through
+their targets and the cell types expressing them), ``ctx(T)`` in [0, 1] is T's presence in PDAC
+tumour and stromal cell types, and ``harm(T)`` is T's expression in cell types where antitumour
+effects occur.
+
+Examples
+--------
+>>> scorer = Scorer(tmekg.open())                      # doctest: +SKIP
+>>> scorer.rank(immunotherapy="anti-PD-1").head()      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+from tmekg.errors import TmekgError
+from tmekg.graph import KnowledgeGraph
+from tmekg.queries.dwpc import UnsupportedMetapath, dwpc
+from tmekg.queries.hetmat import EdgeWeights, HetMat
+from tmekg.queries.metapaths import Metapath, enumerate_metapaths, metaedges, parse
+from tmekg.schema import load_schema
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
+
+TARGET_ROLES = ("enzyme", "transporter", "receptor", "sensor", "nuclear_receptor")
+POLARITY = {"antitumour": 1.0, "protumour": -1.0}
+
+
+class ScoringError(TmekgError):
+    """The graph or the configuration cannot be scored."""
+
+
+@functools.cache
+def default_config() -> dict[str, Any]:
+    """The shipped ``queries/scoring.yaml``."""
+    text = resources.files("tmekg.queries").joinpath("scoring.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass
+class Components:
+    """Per-candidate score components (arrays over targets x classes, or over targets)."""
+
+    mech: np.ndarray
+    ctx: np.ndarray
+    harm: np.ndarray
+    score: np.ndarray
+
+
+class Scorer:
+    """Scores every candidate target x immunotherapy class on one graph.
+
+    Parameters
+    ----------
+    kg
+        The knowledge graph.
+    config
+        Scoring configuration (default: the shipped ``scoring.yaml``).
+    edge_index
+        Optional replacement edge array (a permuted graph with the same nodes and edge rows).
+    edge_mask
+        Optional boolean mask of the edge rows to use (e.g. facts valid in one context).
+    """
+
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        config: Mapping[str, Any] | None = None,
+        edge_index: np.ndarray | None = None,
+        edge_mask: np.ndarray | None = None,
+    ) -> None:
+        self.kg = kg
+        self.config = dict(config or default_config())
+        self.schema = load_schema()
+        self.damping = float(self.config["damping"])
+        self.hetmat = HetMat(kg, EdgeWeights.from_config(self.config), edge_index, edge_mask)
+        self.metapaths, self.skipped = self._mechanism_metapaths()
+        self.targets = self._candidate_targets()
+        self.classes = self._classes()
+        if not self.targets or not self.classes:
+            raise ScoringError("the graph has no candidate targets or no immunotherapy classes to score")
+
+    # -- set-up --------------------------------------------------------------------------------
+    def _mechanism_metapaths(self) -> tuple[list[Metapath], dict[str, str]]:
+        prop = self.config["propagation"]
+        allowed = metaedges(self.schema, [*prop["signed"], *prop["carrier"]])
+        mech = self.config["mechanism"]
+        found = enumerate_metapaths(
+            self.schema,
+            mech["source"],
+            mech["target"],
+            int(self.config["max_length"]),
+            allowed,
+            mech["last_predicates"],
+        )
+        return found, {}
+
+    def _candidate_targets(self) -> list[int]:
+        """Category-local indices of genes with an enzyme/transporter/receptor/sensor role."""
+        genes = self.hetmat.ids["Gene"]
+        out = []
+        for i, node_id in enumerate(genes):
+            roles = self.kg.node(node_id).prop("roles", ())
+            if any(r in TARGET_ROLES for r in roles):
+                out.append(i)
+        return out
+
+    def _classes(self) -> list[str]:
+        allowed = self.schema.categories["Drug"].properties["immunotherapy_class"].values
+        present = {n.prop("immunotherapy_class") for n in self.kg.nodes if n.category == "Drug"}
+        return [c for c in allowed if c in present]
+
+    # -- components ----------------------------------------------------------------------------
+    @functools.cached_property
+    def mechanism_matrices(self) -> dict[str, sp.csr_matrix]:
+        """Signed DWPC (genes x effects) of every supported mechanism metapath."""
+        out = {}
+        for mp in self.metapaths:
+            try:
+                matrix = dwpc(self.hetmat, mp, self.damping, signed=True)
+            except UnsupportedMetapath as exc:
+                self.skipped[mp.abbrev] = str(exc)
+                continue
+            if matrix.nnz:
+                out[mp.abbrev] = matrix
+        return out
+
+    @functools.cached_property
+    def polarity(self) -> np.ndarray:
+        """+1 antitumour, -1 protumour, 0 unknown, per immune effect."""
+        ids = self.hetmat.ids["ImmuneEffect"]
+        return np.array([POLARITY.get(self.kg.node(i).prop("polarity"), 0.0) for i in ids])
+
+    @functools.cached_property
+    def modulation(self) -> np.ndarray:
+        """How drugs act on each gene: -1 inhibit, +1 activate; default from the config."""
+        hm = self.hetmat
+        m = np.full(hm.size("Gene"), float(self.config["default_modulation"]))
+        votes = np.zeros_like(m)
+        rows = np.flatnonzero(hm.edge_index[:, 2] == self.kg.predicates.index("targets"))
+        rows = rows[hm.category_of[hm.edge_index[rows, 1]] == "Gene"]
+        np.add.at(votes, hm.local[hm.edge_index[rows, 1]], np.asarray(self.kg.edge_sign)[rows])
+        m[votes > 0] = 1.0
+        m[votes < 0] = -1.0
+        return m
+
+    @functools.cached_property
+    def sphere(self) -> np.ndarray:
+        """r_I(E) in [0, 1]: classes x effects."""
+        drugs = self.hetmat.ids["Drug"]
+        classes = [self.kg.node(d).prop("immunotherapy_class") for d in drugs]
+        total = np.zeros((len(self.classes), self.hetmat.size("ImmuneEffect")))
+        for text in self.config["sphere_metapaths"]:
+            matrix = dwpc(self.hetmat, parse(text, self.schema), self.damping, signed=False)
+            for k, cls in enumerate(self.classes):
+                rows = [i for i, c in enumerate(classes) if c == cls]
+                total[k] += np.asarray(matrix[rows].sum(axis=0)).ravel()
+        peak = total.max(axis=1, keepdims=True)
+        return np.divide(total, peak, out=np.zeros_like(total), where=peak > 0)
+
+    @functools.cached_property
+    def context(self) -> np.ndarray:
+        """ctx(T) in [0, 1]: DWPC of the context metapath into tumour/stromal cell types."""
+        spec = self.config["context"]
+        matrix = dwpc(self.hetmat, parse(spec["metapath"], self.schema), self.damping, signed=False)
+        cells = self.hetmat.ids["CellType"]
+        keep = [i for i, c in enumerate(cells) if self.kg.node(c).prop("compartment") in spec["compartments"]]
+        raw = np.asarray(matrix[:, keep].sum(axis=1)).ravel() if keep else np.zeros(matrix.shape[0])
+        return raw / raw.max() if raw.max() > 0 else raw
+
+    @functools.cached_property
+    def harm(self) -> np.ndarray:
+        """harm(T): DWPC to effects of the configured polarity through the cells expressing T."""
+        spec = self.config["harm"]
+        matrix = dwpc(self.hetmat, parse(spec["metapath"], self.schema), self.damping, signed=False)
+        cols = self.polarity == POLARITY[spec["polarity"]]
+        return np.asarray(matrix[:, cols].sum(axis=1)).ravel()
+
+    def benefit(self) -> np.ndarray:
+        """benefit(T, E) summed over metapaths: genes x effects."""
+        total = np.zeros((self.hetmat.size("Gene"), self.hetmat.size("ImmuneEffect")))
+        for matrix in self.mechanism_matrices.values():
+            total += matrix.toarray()
+        return total * self.modulation[:, None] * self.polarity[None, :]
+
+    def components(self) -> Components:
+        """All score components for every gene x class (rows: all genes)."""
+        w = self.config["weights"]
+        focus = 1.0 + float(w["complementarity"]) * self.sphere  # classes x effects
+        mech = self.benefit() @ focus.T  # genes x classes
+        ctx, harm = self.context, self.harm
+        score = float(w["mechanism"]) * mech * (1.0 + float(w["context"]) * ctx[:, None])
+        score = score - float(w["harm"]) * harm[:, None]
+        return Components(mech=mech, ctx=ctx, harm=harm, score=score)
+
+    # -- output --------------------------------------------------------------------------------
+    def table(self, components: Components | None = None) -> pd.DataFrame:
+        """Every candidate x class with its components (unranked)."""
+        import pandas as pd
+
+        comp = components or self.components()
+        genes = self.hetmat.ids["Gene"]
+        rows = []
+        for t in self.targets:
+            for k, cls in enumerate(self.classes):
+                rows.append(
+                    {
+                        "target_id": genes[t],
+                        "target_symbol": self.kg.node(genes[t]).name,
+                        "immunotherapy_class": cls,
+                        "score": float(comp.score[t, k]),
+                        "mechanism": float(comp.mech[t, k]),
+                        "context": float(comp.ctx[t]),
+                        "harm": float(comp.harm[t]),
+                        "_row": t,
+                        "_class": k,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    @functools.cached_property
+    def _drugs_by_gene(self) -> dict[str, list[str]]:
+        out: dict[str, set[str]] = {}
+        for edge in self.kg.edges("targets"):
+            out.setdefault(edge.object, set()).add(self.kg.node(edge.subject).name)
+        return {gene: sorted(names) for gene, names in out.items()}
+
+    def drugs_of(self, gene_id: str) -> list[str]:
+        """Names of drugs that target a gene."""
+        return self._drugs_by_gene.get(gene_id, [])

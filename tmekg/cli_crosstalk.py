@@ -1,0 +1,228 @@
+"""CLI for study outputs and crosstalk: the ``crosstalk`` command and the ``study`` sub-app.
+
+Registered in :mod:`tmekg.cli` with::
+
+    from tmekg.cli_crosstalk import crosstalk, study_app
+    app.command("crosstalk")(crosstalk)
+    app.add_typer(study_app, name="study")
+
+Each command parses options and calls one library function (:mod:`tmekg.studies`,
+:mod:`tmekg.queries.crosstalk`); domain errors become one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from tmekg.errors import TmekgError
+
+F = TypeVar("F", bound=Callable[..., Any])
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
+]
+FORMATS = ("table", "tsv", "json")
+STUDY_FORMATS = ("seurat", "scanpy", "pseudobulk", "mebocost", "liana", "cellphonedb", "compass", "scfea")
+
+study_app = typer.Typer(
+    help="Study outputs (markers, pseudobulk, MEBOCOST, LIANA+, CellPhoneDB, Compass, scFEA) into a store.",
+    no_args_is_help=True,
+)
+
+
+def _errors(func: F) -> F:
+    """Turn :class:`TmekgError` into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TmekgError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise TmekgError(f"unknown {what} '{value}' (use one of: {', '.join(allowed)})")
+    return value
+
+
+@_errors
+def crosstalk(
+    sender: Annotated[
+        str | None, typer.Option("--sender", help="Sender cell type (id, name or synonym).")
+    ] = None,
+    receiver: Annotated[str | None, typer.Option("--receiver", help="Receiver cell type.")] = None,
+    metabolite: Annotated[
+        str | None, typer.Option("--metabolite", help="Metabolite (id, name or synonym).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="Rows to show, best first (0 = all).")] = 20,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")] = "table",
+    mode: Annotated[str, typer.Option("--mode", help="supply, depletion or both.")] = "both",
+    study: Annotated[
+        str | None, typer.Option("--study", help="Only this study's expression evidence.")
+    ] = None,
+    permutations: Annotated[
+        int, typer.Option("--permutations", min=0, help="Label permutations (0 = none).")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the permutations.")] = 0,
+    store: StoreOpt = None,
+) -> None:
+    """Infer metabolic crosstalk (sender -> metabolite -> receiver) from study expression evidence.
+
+    Example: tmekg crosstalk --sender iCAF --metabolite lactate --top 10 --format tsv
+    """
+    from tmekg.queries.crosstalk import COLUMNS, MODES, CrosstalkParams, crosstalk_table
+    from tmekg.render import emit
+
+    _choice(fmt, FORMATS, "format")
+    modes = MODES if _choice(mode, (*MODES, "both"), "mode") == "both" else (mode,)
+    params = CrosstalkParams(study=study, modes=modes, permutations=permutations, seed=seed)
+    rows = crosstalk_table(store, sender, receiver, metabolite, top, params)
+    if fmt == "json":
+        typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
+        return
+    emit([r.row() for r in rows], COLUMNS, fmt, title=f"{len(rows)} crosstalk row(s)")
+
+
+def _options(items: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise TmekgError(f"option '{item}' is not key=value")
+        out[key.strip()] = _typed(value.strip())
+    return out
+
+
+def _typed(value: str) -> Any:
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            continue
+    return value
+
+
+@study_app.command("load")
+@_errors
+def study_load(
+    path: Annotated[Path, typer.Argument(help="Study output file or folder (Compass, scFEA, CellPhoneDB).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(STUDY_FORMATS)}.")],
+    study_id: Annotated[
+        str, typer.Option("--study-id", help="DOI:/PMID: of the study, else TMEKG:study.<slug>.")
+    ],
+    map_name: Annotated[
+        str | None, typer.Option("--map-name", help="Map in the shipped celltype_map.yaml.")
+    ] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="Your cluster -> cell type map (YAML/TSV).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Study name for a new Study node.")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Threshold on adjusted p-values / FDRs.")] = 0.05,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="Loader option key=value (repeatable).")
+    ] = None,
+    sources: Annotated[
+        list[str] | None,
+        typer.Option("--sources", "-s", help="Sources to rebuild with (default: the store's)."),
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Source data folder.")] = None,
+    kb: Annotated[
+        Path | None, typer.Option("--kb", help="Curated KB folder (default: the shipped one).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the load reports (JSON) here.")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Register a study output with the store and rebuild the store with it.
+
+    Example: tmekg study load m.csv -f seurat --study-id DOI:10.1038/s41467-023-40895-6 --map-name oh2023
+    """
+    from tmekg.studies import StudySpec, load_study
+
+    spec = StudySpec(
+        path=str(path),
+        format=_choice(fmt, STUDY_FORMATS, "study format"),
+        study_id=study_id,
+        map_name=map_name,
+        map_file=str(map_file) if map_file else None,
+        name=name,
+        alpha=alpha,
+        options=_options(option),
+    )
+    names = [s.strip() for item in (sources or []) for s in item.split(",") if s.strip()] or None
+    result = load_study(spec, store, names, data_dir, kb)
+    if report:
+        report.write_text(json.dumps(result.reports, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _print_reports(result.reports)
+    counts = result.build.counts
+    typer.echo(
+        f"store rebuilt with {len(result.studies)} study file(s): {counts['nodes']} nodes, "
+        f"{counts['edges']} edges -> {result.build.store}"
+    )
+
+
+def _print_reports(reports: dict[str, dict[str, Any]]) -> None:
+    for label, doc in reports.items():
+        skipped, warned = sum(doc["skipped"].values()), sum(doc.get("warnings", {}).values())
+        typer.echo(f"{label}: {doc['rows']} rows read, {skipped} not loaded, {warned} kept with a warning")
+        for kind in ("skipped", "warnings"):
+            for reason, n in doc.get(kind, {}).items():
+                typer.echo(f"  {'skipped' if kind == 'skipped' else 'warning'}: {n} x {reason}")
+
+
+@study_app.command("list")
+@_errors
+def study_list(
+    store: StoreOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")] = "table",
+) -> None:
+    """List the study files registered in the store.
+
+    Example: tmekg study list --format tsv
+    """
+    from dataclasses import asdict
+
+    from tmekg.render import emit
+    from tmekg.studies import list_studies
+
+    _choice(fmt, FORMATS, "format")
+    rows = [asdict(s) for s in list_studies(store)]
+    emit(
+        rows,
+        ["study_id", "format", "path", "map_name", "map_file", "alpha"],
+        fmt,
+        title=f"{len(rows)} study file(s)",
+    )
+
+
+@study_app.command("remove")
+@_errors
+def study_remove(
+    study_id: Annotated[str, typer.Argument(help="Study id whose files to remove.")],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Source data folder.")] = None,
+    kb: Annotated[
+        Path | None, typer.Option("--kb", help="Curated KB folder (default: the shipped one).")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Remove a study's files from the store and rebuild without them.
+
+    Example: tmekg study remove DOI:10.1038/s41467-023-40895-6
+    """
+    from tmekg.studies import remove_study
+
+    result = remove_study(study_id, store, data_dir, kb)
+    typer.echo(f"removed {study_id}; {len(result.studies)} study file(s) left -> {result.build.store}")

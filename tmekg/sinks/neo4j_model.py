@@ -1,0 +1,153 @@
+"""How tmekg records look in Neo4j: labels, relationship types, keys and Neo4j-typed properties.
+
+Shared by the Bolt writer (:mod:`tmekg.sinks.neo4j`) and the bulk-import CSV export
+(:mod:`tmekg.sinks.neo4j_import`), so both write the same graph. Labels and relationship types come
+from the schema and must match a strict identifier pattern before they may be put into Cypher.
+
+A node gets its category label, secondary labels from its enumerated list properties (a Gene's
+``roles``: ``Gene:Enzyme:Transporter``; ``other`` is skipped) and the common label ``TmekgNode``.
+Relationship types are the predicates in upper case (``expressed_in`` -> ``EXPRESSED_IN``). Each
+relationship has a deterministic ``key`` (``subject|predicate|object`` plus the schema's identity
+properties), so parallel edges such as a transporter's import and export stay apart. Properties are
+strings, numbers, booleans or lists of strings / floats (never maps): provenance is flattened onto
+relationships as parallel lists, one entry per provenance record (``sources``, ``versions``,
+``records``, ``statuses``, ``studies``, ``provenance_evidence``, ``provenance_contexts``, ``scores``),
+plus the unions ``evidence`` and ``contexts`` for ``'PMID:1' IN r.evidence`` filters.
+
+Examples
+--------
+>>> from tmekg.model import Node
+>>> node_labels(Node("HGNC.SYMBOL:SLC16A3", "Gene", "SLC16A3", properties=(("roles", ("transporter",)),)))
+('Gene', 'Transporter', 'TmekgNode')
+>>> rel_type("expressed_in")
+'EXPRESSED_IN'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from tmekg.cypher import Neo4jError
+from tmekg.model import Edge, Node, evidence_of
+from tmekg.schema import Schema, load_schema
+
+if TYPE_CHECKING:
+    from tmekg.graph import KnowledgeGraph
+
+COMMON_LABEL = "TmekgNode"
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+NODE_FIELDS = ("id", "name", "category", "biolink_category", "synonyms", "xrefs")
+PROVENANCE_LISTS = ("sources", "versions", "records", "statuses", "studies")
+EDGE_FIELDS = ("key", "predicate", "biolink_predicate", "sign", "score", "scores", "evidence", "contexts")
+EDGE_FIELDS += (*PROVENANCE_LISTS, "provenance_evidence", "provenance_contexts")
+
+
+def identifier(name: str, what: str = "label") -> str:
+    """Return ``name`` if it is safe to put into Cypher as a label or type, else raise."""
+    if not IDENTIFIER.match(name):
+        raise Neo4jError(f"{what} {name!r} is not a plain identifier ([A-Za-z][A-Za-z0-9_]*)")
+    return name
+
+
+def rel_type(predicate: str) -> str:
+    """The relationship type of a predicate: ``expressed_in`` -> ``EXPRESSED_IN``."""
+    return identifier(predicate.upper(), "relationship type")
+
+
+def role_label(value: str) -> str:
+    """``nuclear_receptor`` -> ``NuclearReceptor``."""
+    return identifier("".join(part.capitalize() for part in value.split("_")))
+
+
+def secondary_labels(node: Node, schema: Schema | None = None) -> tuple[str, ...]:
+    """Labels from the node's enumerated list properties (Gene roles), except ``other``."""
+    schema = schema or load_schema()
+    specs = schema.category(node.category).properties
+    out = []
+    for key, value in node.properties:
+        spec = specs.get(key)
+        if spec is not None and spec.type == "list" and spec.values:
+            out += [role_label(v) for v in value if v != "other"]
+    return tuple(dict.fromkeys(label for label in out if label not in schema.categories))
+
+
+def node_labels(node: Node, schema: Schema | None = None) -> tuple[str, ...]:
+    """Category label, secondary labels, then :data:`COMMON_LABEL`."""
+    return (identifier(node.category), *secondary_labels(node, schema), COMMON_LABEL)
+
+
+def _value(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def node_properties(node: Node, schema: Schema | None = None) -> dict[str, Any]:
+    """Neo4j properties of a node (``id`` included; empty values left out)."""
+    schema = schema or load_schema()
+    prov = node.provenance
+    out: dict[str, Any] = {
+        "id": node.id,
+        "name": node.name,
+        "category": node.category,
+        "biolink_category": schema.category(node.category).biolink,
+        "synonyms": list(node.synonyms),
+        "xrefs": list(node.xrefs),
+        "sources": sorted({p.source for p in prov}),
+        "evidence": list(evidence_of(prov)),
+    }
+    for key, value in node.properties:
+        out[key if key not in out else f"property_{key}"] = _value(value)
+    return {k: v for k, v in out.items() if v not in (None, "", [])}
+
+
+def edge_key(edge: Edge, schema: Schema | None = None) -> str:
+    """Deterministic relationship key: ``subject|predicate|object`` plus identity ``name=value`` parts."""
+    identity = (schema or load_schema()).predicate(edge.predicate).identity
+    parts = [edge.subject, edge.predicate, edge.object]
+    parts += [f"{k}={';'.join(v) if isinstance(v, tuple) else v}" for k, v in edge.key(identity)[3]]
+    return "|".join(parts)
+
+
+def edge_properties(edge: Edge, schema: Schema | None = None) -> dict[str, Any]:
+    """Neo4j properties of a relationship: key, predicate, sign, scores, flattened provenance."""
+    schema = schema or load_schema()
+    prov = edge.provenance
+    scores = [p.score for p in prov]
+    known = [s for s in scores if s is not None]
+    out: dict[str, Any] = {
+        "key": edge_key(edge, schema),
+        "predicate": edge.predicate,
+        "biolink_predicate": schema.predicate(edge.predicate).biolink,
+        "sign": schema.edge_sign(edge),
+        "score": max(known) if known else None,
+        "scores": [math.nan if s is None else float(s) for s in scores] if known else None,
+        "evidence": list(evidence_of(prov)),
+        "contexts": sorted({c for p in prov for c in p.context}),
+        "sources": [p.source for p in prov],
+        "versions": [p.version for p in prov],
+        "records": [p.record or "" for p in prov],
+        "statuses": [p.status for p in prov],
+        "studies": [p.study or "" for p in prov],
+        "provenance_evidence": ["|".join(p.evidence) for p in prov],
+        "provenance_contexts": ["|".join(p.context) for p in prov],
+    }
+    for key in (*PROVENANCE_LISTS, "provenance_evidence", "provenance_contexts"):
+        if not any(out[key]):  # e.g. no record has a study: leave the property out
+            out[key] = None
+    for key, value in edge.properties:
+        out[key if key not in out else f"property_{key}"] = _value(value)
+    return {k: v for k, v in out.items() if v not in (None, "", [])}
+
+
+def expected_counts(kg: KnowledgeGraph, schema: Schema | None = None) -> dict[str, dict[str, int]]:
+    """Nodes per label and relationships per type that a complete load leaves in the database."""
+    schema = schema or load_schema()
+    labels: Counter[str] = Counter()
+    for node in kg.nodes:
+        labels.update(node_labels(node, schema))
+    types: Counter[str] = Counter()
+    for code, count in Counter(int(p) for p in kg.edge_index[:, 2]).items():
+        types[rel_type(kg.predicates[code])] += count
+    return {"labels": dict(sorted(labels.items())), "types": dict(sorted(types.items()))}

@@ -1,0 +1,219 @@
+"""Study outputs in a store: register a study file, rebuild the store with it, list and remove.
+
+A store keeps the study files it was built with in ``STORE/studies.json`` (path, format, study id,
+cell-type map, options). :func:`load_study` adds or replaces one entry and rebuilds the store with
+``tmekg.pipeline.build_store(..., extra=[(source, records), ...])``: every registered study is
+re-read, so studies accumulate. Gene symbols and metabolite names in the files are resolved with an
+index of the current store's nodes (ids, cross-references, names, synonyms) when there is one.
+
+Examples
+--------
+>>> spec = StudySpec(path="markers.csv", format="seurat", study_id="DOI:10.1038/s41467-023-40895-6",
+...                  map_name="oh2023")
+>>> result = load_study(spec, store="/tmp/tmekg-demo")          # doctest: +SKIP
+>>> result.reports["seurat markers.csv"]["rows"]                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tmekg.config import store_path
+from tmekg.errors import TmekgError
+from tmekg.model import Edge, Node
+
+REGISTRY = "studies.json"
+FORMATS = {
+    "seurat": ("study_markers", "load_seurat"),
+    "scanpy": ("study_markers", "load_scanpy"),
+    "pseudobulk": ("pseudobulk", "load"),
+    "mebocost": ("mebocost_results", "load"),
+    "liana": ("liana_results", "load"),
+    "cellphonedb": ("cellphonedb_results", "load"),
+    "compass": ("compass", "load"),
+    "scfea": ("scfea", "load"),
+}
+
+
+@dataclass
+class StudySpec:
+    """One study output file and how to read it."""
+
+    path: str
+    format: str
+    study_id: str
+    map_name: str | None = None
+    map_file: str | None = None
+    name: str | None = None
+    alpha: float = 0.05
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise TmekgError(f"unknown study format '{self.format}' (use one of: {', '.join(FORMATS)})")
+        from tmekg.schema import load_schema
+
+        load_schema().check_curie(self.study_id, load_schema().category("Study").name, "--study-id")
+        self.path = str(Path(self.path).expanduser().resolve())
+
+    @property
+    def label(self) -> str:
+        """Short label used in reports: ``<format> <file name>``."""
+        return f"{self.format} {Path(self.path).name}"
+
+    def same_file(self, other: StudySpec) -> bool:
+        """True if both specs load the same file for the same study."""
+        return (self.study_id, self.format, self.path) == (other.study_id, other.format, other.path)
+
+
+@dataclass
+class StudyLoadResult:
+    """The rebuild summary and each study file's load report."""
+
+    build: Any
+    reports: dict[str, dict[str, Any]]
+    studies: list[StudySpec]
+
+
+def graph_index(kg: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Gene and metabolite lookup tables (text -> canonical id) from a :class:`KnowledgeGraph`.
+
+    Gene keys: ids, xrefs, symbols (id local part), names, synonyms (case kept, plus upper case).
+    Metabolite keys: ids and xrefs as given, names and synonyms lower-cased. A name shared by two
+    nodes is left out (ambiguous).
+    """
+    from tmekg.loaders.study_common import GENE, METABOLITE
+
+    genes: dict[str, set[str]] = {}
+    metabolites: dict[str, set[str]] = {}
+    for node in kg.nodes:
+        if node.category == GENE:
+            keys = [node.id, *node.xrefs, node.id.split(":", 1)[1], node.name, *node.synonyms]
+            for key in {*keys, *(k.upper() for k in keys)}:
+                genes.setdefault(key, set()).add(node.id)
+        elif node.category == METABOLITE:
+            for key in {node.id, *node.xrefs, *(t.lower() for t in (node.name, *node.synonyms))}:
+                metabolites.setdefault(key, set()).add(node.id)
+    unique = lambda table: {k: next(iter(v)) for k, v in table.items() if len(v) == 1 and k}  # noqa: E731
+    return unique(genes), unique(metabolites)
+
+
+def study_records(
+    spec: StudySpec, index: tuple[dict, dict] | None = None
+) -> tuple[str, Iterator[Node | Edge], Any]:
+    """``(source name, lazy records, report)`` of one registered study file."""
+    import importlib
+
+    from tmekg.loaders.study_common import StudyContext, StudyReport, load_celltype_map
+
+    celltypes = load_celltype_map(spec.map_name, spec.map_file, spec.study_id)
+    genes, metabolites = index or (None, None)
+    ctx = StudyContext(
+        spec.study_id,
+        celltypes,
+        genes=genes,
+        metabolites=metabolites,
+        alpha=spec.alpha,
+        study_name=spec.name,
+        options=dict(spec.options),
+    )
+    module, function = FORMATS[spec.format]
+    loader = getattr(importlib.import_module(f"tmekg.loaders.{module}"), function)
+    report = StudyReport(ctx.source)
+    return ctx.source, loader(Path(spec.path), report, ctx), report
+
+
+def list_studies(store: str | Path | None = None) -> list[StudySpec]:
+    """The study files registered in a store."""
+    path = store_path(store) / REGISTRY
+    if not path.exists():
+        return []
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return [StudySpec(**item) for item in doc.get("studies", [])]
+    except (ValueError, TypeError) as exc:
+        raise TmekgError(f"cannot read {path}: {exc}") from None
+
+
+def registered_extras(
+    store: str | Path | None = None, index: tuple[dict, dict] | None = None
+) -> list[tuple[str, Iterable[Node | Edge]]]:
+    """``(source, records)`` of every registered study, for ``build_store(extra=...)``."""
+    return [study_records(spec, index)[:2] for spec in list_studies(store)]
+
+
+def load_study(
+    spec: StudySpec,
+    store: str | Path | None = None,
+    sources: Iterable[str] | None = None,
+    data: str | Path | None = None,
+    kb: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> StudyLoadResult:
+    """Register ``spec`` (replacing an entry for the same file) and rebuild the store with all studies.
+
+    The previous store stays live, and the registry unchanged, if anything fails.
+    """
+    from tmekg.pipeline import build_store
+
+    root = store_path(store)
+    studies = [s for s in list_studies(root) if not s.same_file(spec)] + [spec]
+    index, previous = _current(root)
+    sources = list(sources) if sources else previous
+    loaded = [(s, *study_records(s, index)) for s in studies]
+    extra = [(source, records) for _, source, records, _ in loaded]
+    result = build_store(store=root, sources=sources, data=data, kb=kb, progress=progress, extra=extra)
+    _write_registry(root, studies)
+    reports = {s.label: report.to_dict() for s, _, _, report in loaded}
+    return StudyLoadResult(result, reports, studies)
+
+
+def remove_study(
+    study_id: str,
+    store: str | Path | None = None,
+    data: str | Path | None = None,
+    kb: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> StudyLoadResult:
+    """Unregister every file of ``study_id`` and rebuild the store without it."""
+    from tmekg.pipeline import build_store
+
+    root = store_path(store)
+    before = list_studies(root)
+    studies = [s for s in before if s.study_id != study_id]
+    if len(studies) == len(before):
+        raise TmekgError(f"no study '{study_id}' in {root / REGISTRY} (see `tmekg study list`)")
+    index, previous = _current(root)
+    loaded = [(s, *study_records(s, index)) for s in studies]
+    extra = [(source, records) for _, source, records, _ in loaded]
+    result = build_store(store=root, sources=previous, data=data, kb=kb, progress=progress, extra=extra)
+    _write_registry(root, studies)
+    return StudyLoadResult(result, {s.label: r.to_dict() for s, _, _, r in loaded}, studies)
+
+
+def _current(root: Path) -> tuple[tuple[dict, dict] | None, list[str] | None]:
+    """Index of the live store and the registry sources it was built from (``None`` if no store)."""
+    from tmekg.errors import StoreError
+    from tmekg.graph import KnowledgeGraph
+    from tmekg.loaders import registry
+
+    try:
+        kg = KnowledgeGraph.open(root)
+    except StoreError:
+        return None, None
+    with kg:
+        names = [name for name in kg.manifest["sources"] if name in registry()]
+        return graph_index(kg), names or None
+
+
+def _write_registry(root: Path, studies: list[StudySpec]) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".{REGISTRY}.tmp"
+    doc = {"studies": [asdict(s) for s in studies]}
+    tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, root / REGISTRY)
