@@ -128,8 +128,21 @@ class GraphBuilder:
         for record in records:
             self.add(record, source)
 
-    def build(self) -> BuiltGraph:
-        """Merge everything added so far into a :class:`BuiltGraph`."""
+    def identifiers(self, category: str) -> dict[str, set[str]]:
+        """Each added node id of ``category`` with all its ids and cross-references."""
+        out: dict[str, set[str]] = {}
+        for node_id, versions in self._nodes.items():
+            if versions[0][1].category == category:
+                out[node_id] = {node_id, *(x for _, n in versions for x in n.xrefs)}
+        return out
+
+    def build(self, links: Iterable[tuple[str, str]] = ()) -> BuiltGraph:
+        """Merge everything added so far into a :class:`BuiltGraph`.
+
+        ``links`` are extra pairs of node ids (same category) known to be one entity, e.g. the acid and
+        base forms of a metabolite (:mod:`tmekg.normalize`).
+        """
+        self._links = list(links)
         aliases, nodes = self._merge_nodes()
         categories = {n.id: n.category for n in nodes}
         edges = self._merge_edges(aliases, categories)
@@ -153,6 +166,9 @@ class GraphBuilder:
                 for xref in node.xrefs:
                     if xref.split(":", 1)[0] in merge_on:
                         uf.union(f"{category}|{node_id}", f"{category}|{xref}")
+        for a, b in getattr(self, "_links", ()):
+            if a in categories and categories.get(b) == categories[a]:
+                uf.union(f"{categories[a]}|{a}", f"{categories[a]}|{b}")
         groups: dict[str, list[str]] = defaultdict(list)
         for node_id in self._nodes:
             groups[uf.find(f"{categories[node_id]}|{node_id}")].append(node_id)

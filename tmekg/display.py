@@ -10,8 +10,8 @@ Examples
 >>> import tmekg
 >>> kg = tmekg.open()                                        # doctest: +SKIP
 >>> view = around(kg, "NT5E", depth=1)                       # doctest: +SKIP
->>> len(view.nodes), len(view.edges)                         # doctest: +SKIP
-(9, 12)
+>>> view.title, view.focus                                   # doctest: +SKIP
+('Neighbourhood of NT5E (1 hop)', ('HGNC.SYMBOL:NT5E',))
 """
 
 from __future__ import annotations

@@ -8,13 +8,14 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tmekg.build import GraphBuilder
+from tmekg.build import BuiltGraph, GraphBuilder
 from tmekg.config import data_dir, store_path
 from tmekg.errors import TmekgError
 from tmekg.model import Edge, LoadReport, Node
@@ -114,7 +115,7 @@ def build_store(
         builder.add_all(records, name, strict=name == CURATED)
         timings[name] = round(time.perf_counter() - t0, 3)
     say("merging")
-    graph = builder.build()
+    graph = _normalised(builder)
     for name, report in reports.items():
         graph.sources[name].loader = report.to_dict()
     meta = {
@@ -137,6 +138,15 @@ def build_store(
         skipped=plan.skipped,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _normalised(builder: GraphBuilder) -> BuiltGraph:
+    """Merge with the acid/base rule, then name and classify nodes from CL / ChEBI (offline)."""
+    from tmekg.loaders import ontologies
+    from tmekg.normalize import acid_base_links
+
+    graph = builder.build(links=acid_base_links(builder.identifiers("Metabolite")))
+    return dataclasses.replace(graph, nodes=tuple(ontologies.enrich(graph.nodes)))
 
 
 def source_status(data: str | Path | None = None) -> list[dict[str, Any]]:

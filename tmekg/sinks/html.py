@@ -14,8 +14,8 @@ Examples
 >>> import tmekg
 >>> from tmekg.display import around
 >>> kg = tmekg.open()                                           # doctest: +SKIP
->>> write_html(around(kg, "NT5E"), "nt5e.html").nodes            # doctest: +SKIP
-9
+>>> write_html(around(kg, "NT5E"), "nt5e.html").summary()        # doctest: +SKIP
+'wrote nt5e.html: 15 nodes, 14 edges (browser physics)'
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def export_html(
     from tmekg import display
     from tmekg.graph import KnowledgeGraph
 
-    if around and crosstalk:
-        raise TmekgError("choose one focus: --around or --crosstalk")
+    if around and (crosstalk or sender or receiver):
+        raise TmekgError("choose one focus: --around, or --crosstalk with --sender / --receiver")
     with KnowledgeGraph.open(store) as kg:
         if crosstalk or sender or receiver:
             view = display.crosstalk(kg, sender, receiver, max_nodes, force)

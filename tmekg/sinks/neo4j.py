@@ -89,7 +89,7 @@ def node_query(labels: tuple[str, ...]) -> str:
     """
     pattern = ":".join(identifier(label) for label in labels)
     merge = f"MERGE (n:{pattern} {{id: row.id}})"
-    return f"UNWIND $rows AS row {merge} SET n += row.props RETURN count(n) AS written"
+    return f"UNWIND $rows AS row {merge} SET n += row.props, n += $common RETURN count(n) AS written"
 
 
 def relationship_query(predicate: str, subject: str, object_: str) -> str:
@@ -97,7 +97,7 @@ def relationship_query(predicate: str, subject: str, object_: str) -> str:
     return (
         f"UNWIND $rows AS row MATCH (a:{identifier(subject)} {{id: row.s}}) "
         f"MATCH (b:{identifier(object_)} {{id: row.o}}) "
-        f"MERGE (a)-[r:{rel_type(predicate)} {{key: row.key}}]->(b) SET r += row.props "
+        f"MERGE (a)-[r:{rel_type(predicate)} {{key: row.key}}]->(b) SET r += row.props, r += $common "
         "RETURN count(r) AS written"
     )
 
@@ -151,21 +151,43 @@ def _edge_batches(kg: KnowledgeGraph, batch_size: int) -> Iterator[Batch]:
             yield Batch("relationships", label, query, tuple(int(e) for e in chunk[i : i + batch_size]))
 
 
-def batch_rows(kg: KnowledgeGraph, batch: Batch, schema: Schema | None = None) -> list[dict[str, Any]]:
-    """The ``$rows`` parameter of a batch."""
+def batch_rows(
+    kg: KnowledgeGraph, batch: Batch, schema: Schema | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The ``$rows`` and ``$common`` parameters of a batch (see :func:`hoist`)."""
     schema = schema or load_schema()
+    rows = []
     if batch.kind == "nodes":
-        out = []
         for row in batch.members:
             props = node_properties(kg.nodes[row], schema)
-            out.append({"id": props.pop("id"), "props": props})
-        return out
-    rows = []
-    for i in batch.members:
-        edge = kg.edge(i)
-        props = edge_properties(edge, schema)
-        rows.append({"s": edge.subject, "o": edge.object, "key": props.pop("key"), "props": props})
-    return rows
+            rows.append({"id": props.pop("id"), "props": props})
+    else:
+        for i in batch.members:
+            edge = kg.edge(i)
+            props = edge_properties(edge, schema)
+            rows.append({"s": edge.subject, "o": edge.object, "key": props.pop("key"), "props": props})
+    return hoist(rows)
+
+
+def hoist(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Move properties every row shares (same type and value) into one ``$common`` map.
+
+    Less to send and decode per row (the predicate, Biolink class, often the source and version).
+
+    >>> hoist([{"props": {"a": 1, "b": 2}}, {"props": {"a": 1, "b": 3}}])
+    ([{'props': {'b': 2}}, {'props': {'b': 3}}], {'a': 1})
+    """
+    if len(rows) < 2:
+        return rows, {}
+    first = rows[0]["props"]
+    common = {
+        key: value
+        for key, value in first.items()
+        if all(type(r["props"].get(key)) is type(value) and r["props"][key] == value for r in rows[1:])
+    }
+    for row in rows:
+        row["props"] = {k: v for k, v in row["props"].items() if k not in common}
+    return rows, common
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -265,9 +287,9 @@ def write_batches(
     written: Counter[str] = Counter()
     totals = Counter(b.kind for b in batches for _ in b.members)
     for i, batch in enumerate(batches):
-        rows = batch_rows(kg, batch, schema)
+        rows, common = batch_rows(kg, batch, schema)
         try:
-            count = session.execute_write(lambda tx, q=batch.query, r=rows: tx.run(q, rows=r).single()[0])
+            count = session.execute_write(_run_batch, batch.query, rows, common)
         except (exceptions.Neo4jError, exceptions.DriverError, OSError) as exc:
             raise _partial(i, batches, written, _reason(exc)) from None
         if count != len(rows):
@@ -281,6 +303,10 @@ def write_batches(
         if on_batch:
             on_batch(i, batch)
     return written
+
+
+def _run_batch(tx: Any, query: str, rows: list[dict[str, Any]], common: dict[str, Any]) -> int:
+    return int(tx.run(query, rows=rows, common=common).single()[0])
 
 
 def _partial(i: int, batches: list[Batch], written: Counter[str], reason: str) -> Neo4jLoadError:
