@@ -19,6 +19,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -440,7 +441,8 @@ def test_fetch_real_files_from_loopback_copies(
         "mebocost": ["met_sen_October-25-2022_14-52-47.tsv", "hmdb_blood_metabolite_concentration.tsv"],
         "human-gem": ["genes.tsv"],  # shared copy is genes.tsv.gz: serve the decompressed bytes
     }
-    packaged = yaml.safe_load((Path(fetch_mod.__file__).parents[1] / "loaders/downloads.yaml").read_text())
+    text = resources.files("tmekg.loaders").joinpath("downloads.yaml").read_text(encoding="utf-8")
+    packaged = yaml.safe_load(text)
     subset: dict[str, Any] = {"sources": {}}
     for source, names in wanted.items():
         entry = dict(packaged["sources"][source])
