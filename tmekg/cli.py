@@ -426,6 +426,17 @@ def find_paths(
     emit(table.to_dict("records"), ["metapath", "dwpc", "path", "path_weight"], fmt, title="paths")
 
 
+def _register_sub_apps() -> None:
+    """Sub-commands that live in their own modules (each imports only typer at start-up)."""
+    from tmekg.cli_export import export_app, sparql
+
+    app.add_typer(export_app, name="export")
+    app.command("sparql")(sparql)
+
+
+_register_sub_apps()
+
+
 def main() -> None:
     """Entry point of the ``tmekg`` console script."""
     try:

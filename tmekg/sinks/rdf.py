@@ -182,12 +182,18 @@ def _ns(base: str) -> Any:
 
 
 def triples(kg: KnowledgeGraph) -> Iterator[tuple[Any, Any, Any]]:
-    """Every triple of the export: nodes first, then edges."""
+    """Every triple of the export, each once: nodes first, then edges."""
     schema = load_schema()
     for node in kg.nodes:
         yield from node_triples(node, schema)
+    seen: set[tuple[str, str, str]] = set()  # one direct triple for parallel edges of one Biolink predicate
     for edge in kg.edges():
-        yield from edge_triples(edge, schema)
+        direct, *reified = edge_triples(edge, schema)
+        key = (str(direct[0]), str(direct[1]), str(direct[2]))
+        if key not in seen:
+            seen.add(key)
+            yield direct
+        yield from reified
 
 
 def to_graph(kg: KnowledgeGraph) -> rdflib.Graph:
