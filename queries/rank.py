@@ -292,3 +292,58 @@ def paths(
             )
     table = pd.DataFrame(rows, columns=["metapath", "dwpc", "path", "path_weight", "node_ids"])
     return table.sort_values(["dwpc", "path_weight"], ascending=False, ignore_index=True).head(limit)
+
+
+def combination_subgraph(
+    kg: KnowledgeGraph, target: str, immunotherapy: str, paths: int = 15, context: str | None = None
+) -> dict[str, Any]:
+    """The explanation subgraph of a combination: the top paths' nodes and edges, weighted by share.
+
+    Also includes the immunotherapy class's drugs and their target edges, so the picture shows both
+    halves of the combination.
+    """
+    doc = explain(kg, target, immunotherapy, paths, context)
+    weights: dict[tuple[str, str, str], float] = {}
+    for record in doc["paths"]:
+        for a, b in zip(record["node_ids"], record["node_ids"][1:], strict=False):
+            for nb in kg.neighbours(a):
+                if nb.other.id == b:
+                    key = (nb.edge.subject, nb.edge.predicate, nb.edge.object)
+                    weights[key] = weights.get(key, 0.0) + abs(record["share"])
+    drugs = [
+        n.id for n in kg.nodes if n.category == "Drug" and n.prop("immunotherapy_class") == immunotherapy
+    ]
+    effects = {n for key in weights for n in (key[0], key[2]) if kg.node(n).category == "ImmuneEffect"}
+    for drug in drugs:  # the immunotherapy half: drug -> target -> cell type <- effect in the picture
+        for nb in kg.neighbours(drug):
+            if nb.edge.predicate == "targets":
+                weights.setdefault((nb.edge.subject, nb.edge.predicate, nb.edge.object), 0.0)
+                _link_cells(kg, nb.other.id, effects, weights)
+    nodes = sorted({n for key in weights for n in (key[0], key[2])} | {doc["target"]})
+    edges = sorted(weights)
+    caption = (
+        f"score {doc['score']:.3g}; the {len(doc['paths'])} highest-contributing mechanism paths "
+        f"(edge width = share of the score) and the {immunotherapy} drugs' targets"
+    )
+    return {
+        "node_ids": nodes,
+        "edges": edges,
+        "weights": [weights[e] for e in edges],
+        "title": f"Why {doc['target_symbol']} + {immunotherapy}?",
+        "caption": caption,
+        "focus": [doc["target"], *drugs],
+    }
+
+
+def _link_cells(kg: KnowledgeGraph, gene: str, effects: set[str], weights: dict) -> None:
+    """Add gene -expressed_in-> cell type edges whose cell type hosts an effect already shown."""
+    for nb in kg.neighbours(gene):
+        if nb.edge.predicate != "expressed_in" or not nb.outgoing:
+            continue
+        hosted = [
+            e for e in kg.neighbours(nb.other.id) if e.edge.predicate == "occurs_in" and e.other.id in effects
+        ]
+        if hosted:
+            weights.setdefault((nb.edge.subject, nb.edge.predicate, nb.edge.object), 0.0)
+            for e in hosted:
+                weights.setdefault((e.edge.subject, e.edge.predicate, e.edge.object), 0.0)

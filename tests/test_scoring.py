@@ -166,3 +166,24 @@ def _to_hetnetpy(kg, schema, hetnetpy):
         if cats[0] != cats[1]:
             graph.add_edge((cats[0], edge.subject), (cats[1], edge.object), edge.predicate, "both")
     return graph
+
+
+def test_combination_subgraph_and_html(kg, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tmekg.cli import app
+    from tmekg.queries.rank import combination_subgraph
+
+    view = combination_subgraph(kg, "T1", "anti-PD-1", paths=5)
+    edges = set(view["edges"])
+    assert ("HGNC.SYMBOL:T1", "produces", "CHEBI:16335") in edges  # mechanism half
+    assert ("CHEMBL.COMPOUND:CHEMBL1", "targets", "HGNC.SYMBOL:PD1") in edges  # immunotherapy half
+    assert ("HGNC.SYMBOL:PD1", "expressed_in", "CL:0000625") in edges  # joined through the CD8 cells
+    assert ("TMEKG:effect.e1", "occurs_in", "CL:0000625") in edges
+    assert view["focus"] == ["HGNC.SYMBOL:T1", "CHEMBL.COMPOUND:CHEMBL1"]
+    out = tmp_path / "why.html"
+    result = CliRunner().invoke(
+        app, ["export", "html", str(out), "--combination", "T1", "anti-PD-1", "--store", str(kg.path.parent)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Why T1 + anti-PD-1?" in out.read_text()

@@ -50,6 +50,10 @@ def html(
     crosstalk: Annotated[
         bool, typer.Option("--crosstalk", help="Focus: cell-cell crosstalk and secretes / takes_up edges.")
     ] = False,
+    combination: Annotated[
+        tuple[str, str] | None,
+        typer.Option("--combination", help="Focus: explanation of TARGET CLASS, e.g. NT5E anti-PD-1."),
+    ] = None,
     sender: Annotated[str | None, typer.Option("--sender", help="Crosstalk sender cell type.")] = None,
     receiver: Annotated[str | None, typer.Option("--receiver", help="Crosstalk receiver cell type.")] = None,
     title: Annotated[
@@ -66,6 +70,11 @@ def html(
 
     Example: tmekg export html nt5e.html --around NT5E --depth 2
     """
+    if combination:
+        from tmekg.reports import combination_html
+
+        typer.echo(combination_html(out, combination[0], combination[1], store=store))
+        return
     from tmekg.sinks.html import export_html
 
     result = export_html(
