@@ -111,10 +111,12 @@ def infer_crosstalk(
     sender: str | None = None,
     receiver: str | None = None,
     metabolite: str | None = None,
+    top: int = 0,
 ) -> list[Crosstalk]:
     """Infer crosstalk for every study with expression evidence (or ``params.study``), best first.
 
-    Filters take ids, names or synonyms (resolved with ``kg.resolve``).
+    Filters take ids, names or synonyms (resolved with ``kg.resolve``). Every candidate is scored and
+    tested; names, supporting genes and evidence are assembled for the ``top`` rows only (0 = all).
     """
     params = params or CrosstalkParams()
     unknown = set(params.modes) - set(MODES)
@@ -128,42 +130,93 @@ def infer_crosstalk(
             "(tmekg study load FILE --format seurat|scanpy|pseudobulk --study-id ID)"
         )
     wanted = {k: kg.resolve(v).id for k, v in (("s", sender), ("r", receiver), ("m", metabolite)) if v}
-    rows = []
+    parts = []
     for study in studies:
         if study not in evidence.expression:
-            raise TmekgError(
-                f"no expression evidence for study '{study}' (known: {', '.join(evidence.expression)})"
-            )
+            known = ", ".join(evidence.expression)
+            raise TmekgError(f"no expression evidence for study '{study}' (known: {known})")
         for mode in params.modes:
-            rows += _infer(kg, evidence, study, mode, params, wanted)
-    rows.sort(
-        key=lambda x: (-x.score, x.p_value if x.p_value is not None else 2.0, x.sender_id, x.receiver_id)
-    )
-    return rows
+            parts.append(_infer(evidence, study, mode, params, wanted))
+    return [_row(kg, evidence, h) for h in _best(parts, top)]
 
 
-def _infer(
-    kg: Any, ev: Evidence, study: str, mode: str, params: CrosstalkParams, wanted: dict[str, str]
-) -> list[Crosstalk]:
+@dataclass(frozen=True)
+class _Hit:
+    """A scored candidate before names and evidence are looked up."""
+
+    score: float
+    p_value: float | None
+    sender: str
+    receiver: str
+    metabolite: str
+    mode: str
+    study: str
+    members: tuple[list[str], list[str], list[str]]
+
+
+@dataclass
+class _Scored:
+    """All scored candidates of one (study, mode): index arrays plus what they index."""
+
+    study: str
+    mode: str
+    celltypes: list[str]
+    metabolites: list[str]
+    members: list[tuple[list[str], list[str], list[str]]]
+    cand: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    p_values: np.ndarray
+
+
+def _infer(ev: Evidence, study: str, mode: str, params: CrosstalkParams, wanted: dict[str, str]) -> _Scored:
     matrix, celltypes, genes = ev.matrix(study)
     metabolites, sets, members = _gene_sets(ev, mode, genes, params.max_set, wanted.get("m"))
-    if not metabolites:
-        return []
-    cand = cs.candidates(matrix, sets, params.autocrine)
+    cand = cs.candidates(matrix, sets, params.autocrine) if metabolites else _empty()
     keep = np.ones(len(cand[0]), dtype=bool)
-    if "s" in wanted:
-        keep &= np.array([celltypes[i] == wanted["s"] for i in cand[0]], dtype=bool)
-    if "r" in wanted:
-        keep &= np.array([celltypes[i] == wanted["r"] for i in cand[1]], dtype=bool)
+    index = {c: i for i, c in enumerate(celltypes)}
+    for key, column in (("s", 0), ("r", 1)):
+        if key in wanted:
+            keep &= cand[column] == index.get(wanted[key], -1)
     cand = tuple(a[keep] for a in cand)
     p_values = cs.permutation_pvalues(matrix, sets, cand, params.permutations, params.seed)
-    out = []
-    for s, r, m, score, p in zip(*cand, p_values, strict=True):
-        row = _row(
-            kg, ev, study, mode, celltypes[s], celltypes[r], metabolites[m], float(score), p, members[m]
+    return _Scored(study, mode, celltypes, metabolites, members, cand, p_values)
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    none = np.zeros(0, dtype=np.int64)
+    return none, none, none, np.zeros(0)
+
+
+def _best(parts: list[_Scored], top: int) -> list[_Hit]:
+    """The ``top`` candidates over all parts (0 = all): score desc, p asc, then sender and receiver ids."""
+    part = np.concatenate([np.full(len(x.cand[0]), i) for i, x in enumerate(parts)] or [np.zeros(0, int)])
+    row = np.concatenate([np.arange(len(x.cand[0])) for x in parts] or [np.zeros(0, int)])
+    score = np.round(np.concatenate([x.cand[3] for x in parts] or [np.zeros(0)]), 6)
+    p = np.concatenate([x.p_values for x in parts] or [np.zeros(0)])
+    sender = np.array(
+        [parts[i].celltypes[parts[i].cand[0][j]] for i, j in zip(part, row, strict=True)] or [""]
+    )
+    receiver = np.array(
+        [parts[i].celltypes[parts[i].cand[1][j]] for i, j in zip(part, row, strict=True)] or [""]
+    )
+    order = np.lexsort((receiver[: len(p)], sender[: len(p)], np.nan_to_num(p, nan=2.0), -score))
+    hits = []
+    for k in order[:top] if top else order:
+        x, j = parts[part[k]], row[k]
+        m = x.cand[2][j]
+        p_value = None if np.isnan(p[k]) else round(float(p[k]), 6)
+        hits.append(
+            _Hit(
+                float(score[k]),
+                p_value,
+                sender[k],
+                receiver[k],
+                x.metabolites[m],
+                x.mode,
+                x.study,
+                x.members[m],
+            )
         )
-        out.append(row)
-    return out
+    return hits
 
 
 def _gene_sets(
@@ -177,7 +230,7 @@ def _gene_sets(
         if only and m != only:
             continue
         p_set, n_set, r_set = roles.sets(m, mode)
-        if not p_set or not r_set or max(len(p_set), len(r_set)) > max_set:
+        if not p_set or not r_set or max(len(p_set), len(n_set), len(r_set)) > max_set:
             continue
         metabolites.append(m)
         members.append((sorted(p_set), sorted(n_set), sorted(r_set)))
@@ -190,35 +243,24 @@ def _gene_sets(
     return metabolites, sets, members
 
 
-def _row(
-    kg: Any,
-    ev: Evidence,
-    study: str,
-    mode: str,
-    sender: str,
-    receiver: str,
-    metabolite: str,
-    score: float,
-    p_value: float,
-    members: tuple[list[str], list[str], list[str]],
-) -> Crosstalk:
-    pos, _, recv = members
-    sender_genes = ev.supporting(study, sender, pos)
-    receiver_genes = ev.supporting(study, receiver, recv)
+def _row(kg: Any, ev: Evidence, hit: _Hit) -> Crosstalk:
+    pos, _, recv = hit.members
+    sender_genes = ev.supporting(hit.study, hit.sender, pos)
+    receiver_genes = ev.supporting(hit.study, hit.receiver, recv)
     return Crosstalk(
-        sender_id=sender,
-        sender_name=kg.node(sender).name,
-        metabolite_id=metabolite,
-        metabolite_name=kg.node(metabolite).name,
-        receiver_id=receiver,
-        receiver_name=kg.node(receiver).name,
-        mode=mode,
-        score=round(score, 6),
-        p_value=None if np.isnan(p_value) else round(float(p_value), 6),
+        sender_id=hit.sender,
+        sender_name=kg.node(hit.sender).name,
+        metabolite_id=hit.metabolite,
+        metabolite_name=kg.node(hit.metabolite).name,
+        receiver_id=hit.receiver,
+        receiver_name=kg.node(hit.receiver).name,
+        mode=hit.mode,
+        score=hit.score,
+        p_value=hit.p_value,
         sender_genes=[symbol(kg, g) for g in sender_genes],
         receiver_genes=[symbol(kg, g) for g in receiver_genes],
-        study=study,
-        evidence=ev.rows(study, mode, sender, receiver, metabolite, sender_genes, receiver_genes),
+        study=hit.study,
+        evidence=ev.rows(hit.study, hit.sender, hit.receiver, hit.metabolite, sender_genes, receiver_genes),
     )
 
 
@@ -257,8 +299,7 @@ def crosstalk_table(
     from tmekg.graph import KnowledgeGraph
 
     with KnowledgeGraph.open(store) as kg:
-        rows = infer_crosstalk(kg, params, sender, receiver, metabolite)
-    return rows[:top] if top else rows
+        return infer_crosstalk(kg, params, sender, receiver, metabolite, top)
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

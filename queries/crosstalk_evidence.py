@@ -146,7 +146,7 @@ class Evidence:
         return [g for w, g in sorted(hits, key=lambda t: (-t[0], t[1])) if w > 0]
 
     def rows(
-        self, study: str, mode: str, sender: str, receiver: str, metabolite: str, s_genes: list, r_genes: list
+        self, study: str, sender: str, receiver: str, metabolite: str, s_genes: list, r_genes: list
     ) -> dict[str, list[dict[str, Any]]]:
         """The expression rows and resource edges behind one inferred row."""
         details = self.expression[study].details

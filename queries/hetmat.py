@@ -58,6 +58,8 @@ class HetMat:
 
     ``edge_index`` may be replaced (same shape) to score a permuted graph with the same nodes;
     ``edge_mask`` (bool per edge row) leaves edges out, e.g. facts not valid in a context.
+    ``node_factors`` ({node id: factor}) multiplies the weight of every edge touching that node, e.g.
+    a tumour sample's relative expression of a gene (personalised ranking).
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class HetMat:
         weights: EdgeWeights,
         edge_index: np.ndarray | None = None,
         edge_mask: np.ndarray | None = None,
+        node_factors: Mapping[str, float] | None = None,
     ) -> None:
         self.kg = kg
         self.weights = weights
@@ -84,7 +87,7 @@ class HetMat:
         self.edge_index = np.asarray(kg.edge_index if edge_index is None else edge_index)
         self.edge_mask = np.ones(len(self.edge_index), dtype=bool) if edge_mask is None else edge_mask
         self._sign = self._edge_signs()
-        self._weight = self._edge_weights()
+        self._weight = self._edge_weights() * self._node_factor_weights(node_factors or {})
         self._cache: dict[MetaEdge, tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]] = {}
 
     def _edge_signs(self) -> np.ndarray:
@@ -98,6 +101,14 @@ class HetMat:
         sign[chosen] = np.asarray(self.kg.edge_sign, dtype=np.float64)[chosen]
         sign[np.isin(pred, carrier_codes)] = 1.0
         return sign
+
+    def _node_factor_weights(self, factors: Mapping[str, float]) -> np.ndarray:
+        """Per-edge product of the factors of its two endpoints (1 where none is given)."""
+        per_node = np.ones(len(self.kg.nodes))
+        for node_id, factor in factors.items():
+            if node_id in self.kg:
+                per_node[self.kg.row(node_id)] = float(factor)
+        return per_node[self.edge_index[:, 0]] * per_node[self.edge_index[:, 1]]
 
     def _edge_weights(self) -> np.ndarray:
         """Per-edge confidence weight (always positive)."""

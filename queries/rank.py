@@ -63,10 +63,13 @@ def resolve_context(kg: KnowledgeGraph, text: str) -> str:
 
 
 def make_scorer(
-    kg: KnowledgeGraph, context: str | None = None, config: Mapping[str, Any] | None = None
+    kg: KnowledgeGraph,
+    context: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    node_factors: Mapping[str, float] | None = None,
 ) -> Scorer:
-    """A :class:`Scorer` over the edges valid in ``context``."""
-    return Scorer(kg, config, edge_mask=context_mask(kg, context))
+    """A :class:`Scorer` over the edges valid in ``context``, optionally personalised by node factors."""
+    return Scorer(kg, config, edge_mask=context_mask(kg, context), node_factors=node_factors)
 
 
 def rank(
@@ -78,10 +81,15 @@ def rank(
     seed: int | None = None,
     config: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    node_factors: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Rank every candidate target x immunotherapy class (columns :data:`COLUMNS` plus components)."""
+    """Rank every candidate target x immunotherapy class (columns :data:`COLUMNS` plus components).
+
+    ``node_factors`` personalise the ranking ({node id: factor} scaling the edges of a node, e.g. a
+    sample's relative gene expression); see :class:`tmekg.queries.scoring.Scorer`.
+    """
     config = dict(config or default_config())
-    scorer = make_scorer(kg, context, config)
+    scorer = make_scorer(kg, context, config, node_factors)
     if immunotherapy and immunotherapy not in scorer.classes:
         raise ScoringError(
             f"unknown immunotherapy class '{immunotherapy}' (present: {', '.join(scorer.classes)})"
@@ -119,7 +127,13 @@ def _p_values(
     null = np.zeros((count, len(targets), len(scorer.classes)))
     for i in range(count):
         permuted = permute_edges(hm.edge_index, groups, float(cfg["swaps_per_edge"]), rng)
-        null_scorer = Scorer(scorer.kg, scorer.config, edge_index=permuted, edge_mask=hm.edge_mask)
+        null_scorer = Scorer(
+            scorer.kg,
+            scorer.config,
+            edge_index=permuted,
+            edge_mask=hm.edge_mask,
+            node_factors=scorer.node_factors,
+        )
         null[i] = null_scorer.components().score[targets]
         if progress:
             progress(i + 1, count)
@@ -182,11 +196,12 @@ def explain(
     paths: int = 10,
     context: str | None = None,
     config: Mapping[str, Any] | None = None,
+    node_factors: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Score of one combination, its decomposition by metapath, and its top paths with evidence."""
     import pandas as pd
 
-    scorer = make_scorer(kg, context, config)
+    scorer = make_scorer(kg, context, config, node_factors)
     node = kg.resolve(target)
     if node.category != "Gene":
         raise ScoringError(f"'{target}' resolves to {node.id} ({node.category}); a target must be a gene")

@@ -79,6 +79,9 @@ class Scorer:
         Optional replacement edge array (a permuted graph with the same nodes and edge rows).
     edge_mask
         Optional boolean mask of the edge rows to use (e.g. facts valid in one context).
+    node_factors
+        Optional {node id: factor} scaling the weights of edges touching a node (personalised ranking:
+        a sample's relative expression of genes, activity of pathways).
     """
 
     def __init__(
@@ -87,12 +90,14 @@ class Scorer:
         config: Mapping[str, Any] | None = None,
         edge_index: np.ndarray | None = None,
         edge_mask: np.ndarray | None = None,
+        node_factors: Mapping[str, float] | None = None,
     ) -> None:
         self.kg = kg
         self.config = dict(config or default_config())
         self.schema = load_schema()
         self.damping = float(self.config["damping"])
-        self.hetmat = HetMat(kg, EdgeWeights.from_config(self.config), edge_index, edge_mask)
+        self.node_factors = dict(node_factors or {})
+        self.hetmat = HetMat(kg, EdgeWeights.from_config(self.config), edge_index, edge_mask, node_factors)
         self.metapaths, self.skipped = self._mechanism_metapaths()
         self.targets = self._candidate_targets()
         self.classes = self._classes()
