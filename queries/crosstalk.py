@@ -208,8 +208,8 @@ def _best(parts: list[_Scored], top: int) -> list[_Hit]:
             _Hit(
                 float(score[k]),
                 p_value,
-                sender[k],
-                receiver[k],
+                str(sender[k]),
+                str(receiver[k]),
                 x.metabolites[m],
                 x.mode,
                 x.study,

@@ -102,6 +102,7 @@ def build(
     """
     from tmekg.pipeline import build_store
     from tmekg.render import console
+    from tmekg.studies import registered_extras
 
     names, paths = _sources_from(sources, config)
     con = console(quiet=quiet)
@@ -113,6 +114,7 @@ def build(
             kb=kb,
             paths=paths,
             progress=lambda msg: status.update(msg),
+            extra=registered_extras(store),  # study outputs loaded earlier with `tmekg study load`
         )
     if report:
         from tmekg.pipeline import coverage_rows
@@ -205,6 +207,9 @@ def show(
             typer.echo(f"  {key}: {value}")
     columns = ["subject_name", "predicate", "object_name", "sign", "evidence", "sources", "context"]
     emit(doc["edges"], columns, fmt, title=f"{len(doc['edges'])} edges within {depth} hop(s)")
+    for direction, rows in doc.get("crosstalk", {}).items():
+        cols = ["sender_name", "metabolite_name", "receiver_name", "mode", "score", "p_value", "source"]
+        emit(rows, cols, fmt, title=f"{direction} metabolic crosstalk (strongest {len(rows)})")
 
 
 @app.command()
@@ -428,10 +433,13 @@ def find_paths(
 
 def _register_sub_apps() -> None:
     """Sub-commands that live in their own modules (each imports only typer at start-up)."""
+    from tmekg.cli_crosstalk import crosstalk, study_app
     from tmekg.cli_export import export_app, sparql
 
     app.add_typer(export_app, name="export")
     app.command("sparql")(sparql)
+    app.command("crosstalk")(crosstalk)
+    app.add_typer(study_app, name="study")
 
 
 _register_sub_apps()

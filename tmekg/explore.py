@@ -42,17 +42,27 @@ def edge_summary(edge: Edge, kg: KnowledgeGraph) -> dict[str, Any]:
     }
 
 
-def show(id_or_name: str, depth: int = 1, store: str | Path | None = None) -> dict[str, Any]:
-    """A node, its neighbourhood up to ``depth`` hops, and the evidence of every edge."""
+def show(
+    id_or_name: str, depth: int = 1, store: str | Path | None = None, crosstalk_rows: int = 10
+) -> dict[str, Any]:
+    """A node, its neighbourhood up to ``depth`` hops, and the evidence of every edge.
+
+    For a cell type, also its strongest incoming and outgoing metabolic crosstalk.
+    """
     with KnowledgeGraph.open(store) as kg:
         node = kg.resolve(id_or_name)
         nodes, edges = kg.neighbourhood(node.id, depth)
-        return {
+        doc = {
             "node": node_summary(node),
             "depth": depth,
             "neighbours": [node_summary(n) for n in nodes if n.id != node.id],
             "edges": [edge_summary(e, kg) for e in edges],
         }
+        if node.category == "CellType":  # incoming and outgoing metabolic crosstalk
+            from tmekg.queries.crosstalk import crosstalk_for
+
+            doc["crosstalk"] = {k: rows[:crosstalk_rows] for k, rows in crosstalk_for(kg, node.id).items()}
+        return doc
 
 
 def search(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tmekg.build import BuiltGraph, GraphBuilder
+from tmekg.build import BuiltGraph, GraphBuilder, SourceReport
 from tmekg.config import data_dir, store_path
 from tmekg.errors import TmekgError
 from tmekg.model import Edge, LoadReport, Node
@@ -92,11 +92,13 @@ def build_store(
     kb: str | Path | None = None,
     paths: dict[str, str | Path] | None = None,
     progress: Progress | None = None,
+    extra: Sequence[tuple[str, Iterable[Node | Edge]]] = (),
 ) -> BuildResult:
     """Load the chosen sources, merge them and write the store atomically.
 
-    Nothing is written unless every source loads and the merged graph validates; the previous
-    store stays live on any error.
+    ``extra`` adds ``(source name, records)`` pairs after the planned sources (study outputs loaded
+    with ``tmekg study load``). Nothing is written unless every source loads and the merged graph
+    validates; the previous store stays live on any error.
     """
     from tmekg.loaders import get_source
 
@@ -114,10 +116,15 @@ def build_store(
         records: Iterator[Node | Edge] = spec.loader()(folder, reports[name])
         builder.add_all(records, name, strict=name == CURATED)
         timings[name] = round(time.perf_counter() - t0, 3)
+    for name, extra_records in extra:
+        t0 = time.perf_counter()
+        say(f"loading {name}")
+        builder.add_all(extra_records, name)
+        timings[name] = round(time.perf_counter() - t0, 3)
     say("merging")
     graph = _normalised(builder)
     for name, report in reports.items():
-        graph.sources[name].loader = report.to_dict()
+        graph.sources.setdefault(name, SourceReport()).loader = report.to_dict()
     meta = {
         name: {"version": get_source(name).version, "licence": get_source(name).licence}
         for name, _ in plan.use
