@@ -435,8 +435,12 @@ def _register_sub_apps() -> None:
     """Sub-commands that live in their own modules (each imports only typer at start-up)."""
     from tmekg.cli_crosstalk import crosstalk, study_app
     from tmekg.cli_export import export_app, sparql
+    from tmekg.cli_neo4j import cypher, export_neo4j_import, neo4j_app
 
+    export_app.command("neo4j-import")(export_neo4j_import)
     app.add_typer(export_app, name="export")
+    app.add_typer(neo4j_app, name="neo4j")
+    app.command("cypher")(cypher)
     app.command("sparql")(sparql)
     app.command("crosstalk")(crosstalk)
     app.add_typer(study_app, name="study")

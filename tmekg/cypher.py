@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_URI = "bolt://localhost:7687"
 DEFAULT_USER = "neo4j"
 _PARAM_LINE = re.compile(r"^:param\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:=>|:)\s*(.+?)\s*;?\s*$")
+_BROWSER_COMMAND = re.compile(r"^:(params?|use|play|help|server|style|clear|history|config|sysinfo|schema)\b")
 _ACCESS_MODE = "Neo.ClientError.Statement.AccessMode"
 
 
@@ -205,17 +206,17 @@ class _LiteralParser:
 def split_query(text: str) -> tuple[str, dict[str, Any]]:
     """Separate Neo4j Browser ``:param`` lines (parsed as defaults) from the Cypher to send.
 
-    Other Browser commands (lines starting with ``:``) are dropped; a trailing ``;`` is removed.
+    Other Browser commands (``:use``, ``:params``, ...) are dropped; a trailing ``;`` is removed.
     """
     params: dict[str, Any] = {}
     body = []
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
-        if not stripped.startswith(":"):
+        if not _BROWSER_COMMAND.match(stripped):
             body.append(line)
             continue
         match = _PARAM_LINE.match(stripped)
-        if stripped.startswith(":param") and not match:
+        if re.match(r":param\b", stripped) and not match:
             raise CypherError(f"line {number}: expected ':param name => literal', got {stripped!r}")
         if match:
             try:

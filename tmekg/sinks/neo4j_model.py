@@ -148,6 +148,9 @@ def expected_counts(kg: KnowledgeGraph, schema: Schema | None = None) -> dict[st
     for node in kg.nodes:
         labels.update(node_labels(node, schema))
     types: Counter[str] = Counter()
-    for code, count in Counter(int(p) for p in kg.edge_index[:, 2]).items():
-        types[rel_type(kg.predicates[code])] += count
+    import numpy as np
+
+    for code, count in enumerate(np.bincount(np.asarray(kg.edge_index[:, 2]), minlength=len(kg.predicates))):
+        if count:
+            types[rel_type(kg.predicates[code])] += int(count)
     return {"labels": dict(sorted(labels.items())), "types": dict(sorted(types.items()))}
