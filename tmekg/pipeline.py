@@ -129,6 +129,7 @@ def build_store(
         name: {"version": get_source(name).version, "licence": get_source(name).licence}
         for name, _ in plan.use
     }
+    meta.setdefault("ontologies", _ontology_meta())
     say("writing store")
     root = store_path(store)
     snapshot = write_store(graph, root, meta)
@@ -154,6 +155,18 @@ def _normalised(builder: GraphBuilder) -> BuiltGraph:
 
     graph = builder.build(links=acid_base_links(builder.identifiers("Metabolite")))
     return dataclasses.replace(graph, nodes=tuple(ontologies.enrich(graph.nodes)))
+
+
+def _ontology_meta() -> dict[str, str]:
+    """Version and licence of the ontologies used to name nodes and join acid/base forms."""
+    from importlib.metadata import version
+
+    from tmekg.loaders import get_source
+
+    return {
+        "version": f"cellxgene-ontology-guide {version('cellxgene-ontology-guide')}",
+        "licence": get_source("ontologies").licence,
+    }
 
 
 def source_status(data: str | Path | None = None) -> list[dict[str, Any]]:
