@@ -39,14 +39,28 @@ COLUMNS = [
 
 
 def context_mask(kg: KnowledgeGraph, context: str | None) -> np.ndarray | None:
-    """Edges valid in ``context`` (restricted to it, or context-free); ``None`` keeps every edge."""
+    """Edges valid in ``context``: context-free edges, and edges restricted to the context or to one of
+    the contexts it belongs to (``subclass_of``: a liver metastasis of PDAC inherits PDAC facts).
+    ``None`` keeps every edge."""
     if not context:
         return None
-    wanted = resolve_context(kg, context)
+    wanted = context_lineage(kg, resolve_context(kg, context))
     mask = np.ones(kg.edge_count, dtype=bool)
     for row, contexts in kg.edge_contexts.items():
-        mask[row] = wanted in contexts
+        mask[row] = bool(wanted.intersection(contexts))
     return mask
+
+
+def context_lineage(kg: KnowledgeGraph, context_id: str) -> set[str]:
+    """A Context id with every Context it is (transitively) ``subclass_of``."""
+    seen, frontier = {context_id}, [context_id]
+    while frontier:
+        current = frontier.pop()
+        for nb in kg.neighbours(current):
+            if nb.edge.predicate == "subclass_of" and nb.outgoing and nb.other.id not in seen:
+                seen.add(nb.other.id)
+                frontier.append(nb.other.id)
+    return seen
 
 
 def resolve_context(kg: KnowledgeGraph, text: str) -> str:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from tmekg import __version__
+from tmekg.cli_profile import SampleOpt
 from tmekg.errors import TmekgError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -338,6 +339,7 @@ def rank(
         int | None, typer.Option("--permutations", help="XSwap permutations for p-values (0 = none).")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed of the permutations.")] = None,
+    sample: SampleOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -355,16 +357,22 @@ def rank(
     _ensure_store(store, quiet)
     con = console(quiet=quiet)
     with KnowledgeGraph.open(store) as kg, con.status("scoring") as status:
-        table = rank_candidates(
-            kg,
-            immunotherapy,
-            context,
-            top,
-            permutations,
-            seed,
-            progress=lambda i, n: status.update(f"permutation {i}/{n}"),
-        )
-    columns = COLUMNS if fmt != "json" else [*COLUMNS, "mechanism", "context", "harm"]
+        if sample:  # personalised: re-weighted by one sample's expression, with what moved and why
+            from tmekg.cli_profile import personal_rank_table
+
+            table, columns = personal_rank_table(kg, sample, immunotherapy, context, top, permutations, seed)
+        else:
+            table = rank_candidates(
+                kg,
+                immunotherapy,
+                context,
+                top,
+                permutations,
+                seed,
+                progress=lambda i, n: status.update(f"permutation {i}/{n}"),
+            )
+            columns = COLUMNS
+    columns = columns if fmt != "json" else [*columns, "mechanism", "context", "harm"]
     emit(table.to_dict("records"), columns, fmt, title="metabolic target x immunotherapy ranking")
 
 
@@ -441,6 +449,12 @@ def _register_sub_apps() -> None:
     app.add_typer(export_app, name="export")
     app.add_typer(neo4j_app, name="neo4j")
     app.command("cypher")(cypher)
+    from tmekg.cli_biomarkers import biomarkers, context_diff
+    from tmekg.cli_profile import profile
+
+    app.command("profile")(profile)
+    app.command("biomarkers")(biomarkers)
+    app.command("context-diff")(context_diff)
     app.command("sparql")(sparql)
     app.command("crosstalk")(crosstalk)
     app.add_typer(study_app, name="study")

@@ -1,0 +1,387 @@
+"""Sample profiles: read an expression table, detect its scale, score signatures, assign subtypes.
+
+The rules (scale detection, singscore, the Karasinska et al. 2020 subtype split) are documented in
+``docs/profiles.md``; the gene sets are data in ``queries/signatures.yaml``.
+
+Examples
+--------
+>>> from tmekg.queries.profile import profile
+>>> result = profile("cohort.tsv", kg=tmekg.open())        # doctest: +SKIP
+>>> result.table[["sample", "subtype", "glycolysis"]]      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+from tmekg.errors import TmekgError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tmekg.graph import KnowledgeGraph
+
+SCALES = ("auto", "counts", "tpm", "log")
+LOG_MAX = 25.0  # a table whose largest value is below this is taken to be log-scaled
+ENSEMBL = re.compile(r"^(ENS[A-Z]*G\d+)(\.\d+)?$", re.IGNORECASE)
+
+
+class ProfileError(TmekgError):
+    """An expression or metabolite table that cannot be profiled (names the file and the problem)."""
+
+
+@functools.cache
+def load_signatures() -> dict[str, Any]:
+    """The shipped ``queries/signatures.yaml``."""
+    text = resources.files("tmekg.queries").joinpath("signatures.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass
+class Expression:
+    """A genes x samples table on log2 scale, with how its row names were mapped."""
+
+    path: Path
+    log: pd.DataFrame  # index: gene symbols, columns: samples
+    scale: str
+    node_ids: dict[str, str] = field(default_factory=dict)  # symbol -> Gene node id
+    unmapped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Profile:
+    """Per-sample signature scores and subtypes, plus what was missing."""
+
+    table: pd.DataFrame
+    expression: Expression
+    missing: dict[str, list[str]]
+    metabolites: pd.DataFrame | None = None
+    unmapped_metabolites: list[str] = field(default_factory=list)
+
+
+# -- reading -------------------------------------------------------------------------------------------
+def _read_table(path: Path) -> pd.DataFrame:
+    """A numeric table with the first column as index; errors name the file."""
+    import pandas as pd
+
+    if not path.exists():
+        raise ProfileError(f"{path}: no such file")
+    sep = "," if ".csv" in path.suffixes else "\t"
+    try:
+        frame = pd.read_csv(path, sep=sep, index_col=0)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ProfileError(
+            f"{path}: cannot parse as a {'CSV' if sep == ',' else 'TSV'} table ({exc})"
+        ) from None
+    if frame.empty or frame.shape[1] == 0:
+        raise ProfileError(f"{path}: no data (expected features as rows and samples as columns)")
+    frame.index = frame.index.astype(str).str.strip()
+    frame.columns = frame.columns.astype(str).str.strip()
+    bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if bad:
+        raise ProfileError(f"{path}: non-numeric values in column(s) {', '.join(bad[:5])}")
+    return frame.astype(float)
+
+
+def _looks_like_gene(name: str, known: set[str]) -> bool:
+    return bool(ENSEMBL.match(name)) or name.upper() in known
+
+
+def _check_values(path: Path, frame: pd.DataFrame, what: str, known: set[str]) -> None:
+    """Raise on tables that are not expression: wrong orientation, NaN, negatives, zeros, duplicates."""
+    cols = sum(_looks_like_gene(c, known) for c in frame.columns)
+    rows = sum(_looks_like_gene(r, known) for r in frame.index)
+    if cols >= 3 and cols > rows:
+        raise ProfileError(
+            f"{path}: {cols} column names but only {rows} row names look like {what} identifiers: the "
+            f"table seems to have samples as rows; expected {what}s as rows, samples as columns (transpose)"
+        )
+    if frame.isna().any().any():
+        raise ProfileError(f"{path}: {int(frame.isna().sum().sum())} missing value(s); fill or drop them")
+    if (frame.to_numpy() < 0).any():
+        first = frame.index[(frame < 0).any(axis=1)][0]
+        raise ProfileError(
+            f"{path}: negative values (first in row '{first}'); expected non-negative counts, TPM or "
+            "log(x+1) values (centred log ratios are not supported)"
+        )
+    if not frame.to_numpy().any():
+        raise ProfileError(f"{path}: every value is zero")
+    empty = [c for c in frame.columns if not frame[c].any()]
+    if empty:
+        raise ProfileError(f"{path}: sample(s) with only zeros: {', '.join(empty[:5])}")
+
+
+def detect_scale(values: np.ndarray) -> str:
+    """``log`` if the maximum is below 25, else ``counts`` if all values are integers, else ``tpm`` when
+    every sample sums to 1e6 (within 10%) and ``fpkm`` otherwise (both then get log2(x + 1)).
+
+    Examples
+    --------
+    >>> detect_scale(np.array([[0.0, 5.5], [12.1, 3.0]]))
+    'log'
+    >>> detect_scale(np.array([[0.0, 50.0], [1200.0, 3.0]]))
+    'counts'
+    """
+    if values.max() < LOG_MAX:
+        return "log"
+    if np.allclose(values, np.round(values)):
+        return "counts"
+    sums = values.sum(axis=0)
+    return "tpm" if np.all(np.abs(sums - 1e6) <= 1e5) else "fpkm"
+
+
+def to_log2(frame: pd.DataFrame, scale: str) -> pd.DataFrame:
+    """log2(CPM + 1) for counts, log2(x + 1) for TPM / FPKM, unchanged for log values."""
+    if scale == "counts":
+        return np.log2(frame / frame.sum(axis=0) * 1e6 + 1.0)
+    if scale in ("tpm", "fpkm"):
+        return np.log2(frame + 1.0)
+    return frame
+
+
+def _gene_lookup(kg: KnowledgeGraph | None) -> dict[str, tuple[str, str]]:
+    """Upper-cased id / xref / accession / name / synonym -> (Gene node id, symbol)."""
+    out: dict[str, tuple[str, str]] = {}
+    for node in kg.nodes if kg is not None else ():
+        if node.category != "Gene":
+            continue
+        keys = [node.id, node.name, *node.synonyms, *node.xrefs]
+        keys += [x.split(":", 1)[1] for x in node.xrefs if ":" in x]
+        for key in keys:
+            out.setdefault(key.upper(), (node.id, node.name))
+    return out
+
+
+def _map_genes(frame: pd.DataFrame, kg: KnowledgeGraph | None) -> tuple[pd.DataFrame, dict, list[str]]:
+    """Rename rows to gene symbols through the graph; Ensembl ids it does not know are dropped."""
+    lookup = _gene_lookup(kg)
+    symbols, node_ids, unmapped = [], {}, []
+    for name in frame.index:
+        match = ENSEMBL.match(name)
+        key = match.group(1).upper() if match else name.upper()
+        hit = lookup.get(key) or lookup.get(f"ENSEMBL:{key}")
+        if hit:
+            node_ids[hit[1]] = hit[0]
+            symbols.append(hit[1])
+        elif match:
+            unmapped.append(name)
+            symbols.append(None)
+        else:
+            symbols.append(name)
+    keep = [s is not None for s in symbols]
+    out = frame[keep].copy()
+    out.index = [s for s in symbols if s is not None]
+    return out, node_ids, unmapped
+
+
+def _known_genes(kg: KnowledgeGraph | None) -> set[str]:
+    sigs = load_signatures()
+    known = {g.upper() for axis in sigs["axes"].values() for g in axis["genes"]}
+    known |= {g.upper() for genes in sigs["subtypes"]["signatures"].values() for g in genes}
+    return known | {n.name.upper() for n in (kg.nodes if kg is not None else ()) if n.category == "Gene"}
+
+
+def read_expression(path: str | Path, kg: KnowledgeGraph | None = None, scale: str = "auto") -> Expression:
+    """Read a genes x samples table (TSV/CSV, symbols or Ensembl ids), check it and put it on log2 scale.
+
+    Examples
+    --------
+    >>> expr = read_expression("cohort.tsv", kg)             # doctest: +SKIP
+    >>> expr.scale, expr.log.shape                           # doctest: +SKIP
+    ('counts', (20000, 12))
+    """
+    path = Path(path)
+    if scale not in SCALES:
+        raise ProfileError(f"unknown scale '{scale}' (use one of: {', '.join(SCALES)})")
+    frame = _read_table(path)
+    _check_values(path, frame, "gene", _known_genes(kg))
+    mapped, node_ids, unmapped = _map_genes(frame, kg)
+    dups = sorted(set(mapped.index[mapped.index.duplicated()]))
+    if dups:
+        raise ProfileError(f"{path}: duplicated gene(s) after mapping to symbols: {', '.join(dups[:5])}")
+    chosen = detect_scale(frame.to_numpy()) if scale == "auto" else scale
+    if chosen == "log" and frame.to_numpy().max() >= LOG_MAX * 2:
+        raise ProfileError(f"{path}: --scale log but values reach {frame.to_numpy().max():.3g}")
+    return Expression(path, to_log2(mapped, chosen), chosen, node_ids, unmapped)
+
+
+def read_metabolites(path: str | Path, kg: KnowledgeGraph) -> tuple[pd.DataFrame, list[str]]:
+    """Metabolites x samples abundances mapped to Metabolite nodes (log2 scale), and the unmapped rows."""
+    path = Path(path)
+    frame = _read_table(path)
+    lookup = metabolite_lookup(kg)
+    _check_values(path, frame, "metabolite", set(lookup))
+    ids = [lookup.get(name.strip().upper()) for name in frame.index]
+    unmapped = [name for name, i in zip(frame.index, ids, strict=True) if i is None]
+    keep = [i is not None for i in ids]
+    out = frame[keep].groupby([i for i in ids if i is not None]).sum()
+    return (np.log2(out + 1.0) if out.to_numpy().max() >= LOG_MAX else out), unmapped
+
+
+def metabolite_lookup(kg: KnowledgeGraph) -> dict[str, str]:
+    """Upper-cased id / xref / name / synonym -> Metabolite node id (ids and names win over synonyms)."""
+    out: dict[str, str] = {}
+    metabolites = [n for n in kg.nodes if n.category == "Metabolite"]
+    for keys in (lambda n: (n.id, *n.xrefs, n.name), lambda n: n.synonyms):
+        for node in metabolites:
+            for key in keys(node):
+                out.setdefault(key.upper(), node.id)
+    return out
+
+
+# -- scoring -------------------------------------------------------------------------------------------
+def gene_ranks(log: pd.DataFrame) -> np.ndarray:
+    """Ranks of the genes within each sample (1 = lowest, ties averaged): genes x samples."""
+    from scipy.stats import rankdata
+
+    return rankdata(log.to_numpy(), axis=0, method="average")
+
+
+def singscore(log: pd.DataFrame, genes: list[str], ranks: np.ndarray | None = None) -> np.ndarray:
+    """Foroutan et al. (2018) singscore of one up-set, per sample, centred to [-0.5, 0.5].
+
+    Genes are ranked within each sample (ties averaged); the mean rank of the set's measured genes
+    is scaled between its smallest and largest possible values and 0.5 subtracted. Pass ``ranks``
+    (:func:`gene_ranks`) to score many sets without re-ranking.
+    """
+    present = log.index.isin(genes)
+    n, total = int(present.sum()), len(log.index)
+    if n == 0:
+        return np.full(log.shape[1], np.nan)
+    ranks = gene_ranks(log) if ranks is None else ranks
+    mean = ranks[present].mean(axis=0)
+    low, high = (n + 1) / 2, (2 * total - n + 1) / 2
+    return (mean - low) / (high - low) - 0.5 if high > low else np.zeros(log.shape[1])
+
+
+def _coverage(log: pd.DataFrame, genes: list[str]) -> tuple[list[str], float]:
+    missing = [g for g in genes if g not in log.index]
+    return missing, 1 - len(missing) / len(genes)
+
+
+def axis_scores(
+    log: pd.DataFrame, ranks: np.ndarray | None = None
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """singscore of every axis in ``signatures.yaml`` (samples x axes) and the missing genes per axis."""
+    import pandas as pd
+
+    sigs = load_signatures()
+    floor = float(sigs["scoring"]["min_coverage"])
+    scores, missing = {}, {}
+    ranks = gene_ranks(log) if ranks is None else ranks
+    for axis, spec in sigs["axes"].items():
+        miss, cov = _coverage(log, spec["genes"])
+        missing[axis] = miss
+        scores[axis] = singscore(log, spec["genes"], ranks) if cov >= floor else np.full(log.shape[1], np.nan)
+    return pd.DataFrame(scores, index=log.columns), missing
+
+
+def assign_subtypes(log: pd.DataFrame) -> pd.DataFrame:
+    """Karasinska et al. (2020) metabolic subtypes from median cohort z-scores of the two signatures.
+
+    Columns: ``glycolytic_median_z``, ``cholesterogenic_median_z``, ``subtype`` (``unassigned`` with
+    fewer than ``min_samples`` samples or too few signature genes measured).
+    """
+    import pandas as pd
+
+    spec = load_signatures()["subtypes"]
+    floor = float(load_signatures()["scoring"]["min_coverage"])
+    z = log.sub(log.mean(axis=1), axis=0).div(log.std(axis=1, ddof=1).replace(0, np.nan), axis=0)
+    out = pd.DataFrame(index=log.columns)
+    ok = log.shape[1] >= int(spec["min_samples"])
+    for name, genes in spec["signatures"].items():
+        _, cov = _coverage(log, genes)
+        rows = z.loc[z.index.isin(genes)].fillna(0.0)
+        out[f"{name}_median_z"] = rows.median(axis=0) if ok and cov >= floor else np.nan
+    glyc, chol = out["glycolytic_median_z"], out["cholesterogenic_median_z"]
+    labels = np.select(
+        [glyc.isna() | chol.isna(), (glyc > 0) & (chol > 0), glyc > 0, chol > 0],
+        ["unassigned", "mixed", "glycolytic", "cholesterogenic"],
+        "quiescent",
+    )
+    out["subtype"] = labels
+    return out
+
+
+def profile(
+    expr_file: str | Path,
+    kg: KnowledgeGraph | None = None,
+    sample: str | None = None,
+    metabolites: str | Path | None = None,
+    scale: str = "auto",
+) -> Profile:
+    """Subtype and pathway activity scores of every sample (or one) of an expression table.
+
+    Examples
+    --------
+    >>> result = profile("cohort.tsv", kg, sample="S2")      # doctest: +SKIP
+    >>> result.table.loc[0, "subtype"]                       # doctest: +SKIP
+    'glycolytic'
+    """
+    expr = read_expression(expr_file, kg, scale)
+    if sample is not None and sample not in expr.log.columns:
+        raise ProfileError(f"{expr.path}: no sample '{sample}' (samples: {', '.join(expr.log.columns[:8])})")
+    ranks = gene_ranks(expr.log)
+    scores, missing = axis_scores(expr.log, ranks)
+    subtypes = assign_subtypes(expr.log)
+    for name, genes in load_signatures()["subtypes"]["signatures"].items():
+        missing[f"subtype:{name}"] = _coverage(expr.log, genes)[0]
+        subtypes[f"{name}_singscore"] = singscore(expr.log, genes, ranks)
+    table = subtypes.join(scores)
+    table.insert(0, "subtype", table.pop("subtype"))
+    table.insert(0, "sample", table.index)
+    metab, lost = None, []
+    if metabolites is not None:
+        if kg is None:
+            raise ProfileError("--metabolites needs a graph (a store) to map metabolite names and ids")
+        metab, lost = read_metabolites(metabolites, kg)
+    if sample is not None:
+        table = table.loc[[sample]]
+        metab = metab[[sample]] if metab is not None and sample in metab.columns else metab
+    return Profile(table.reset_index(drop=True), expr, missing, metab, lost)
+
+
+def plot_profile(result: Profile, out: str | Path, max_samples: int = 60) -> Path:
+    """A heatmap of axis scores (samples x axes, subtype in the row labels) as PNG or SVG.
+
+    Examples
+    --------
+    >>> plot_profile(profile("cohort.tsv", kg), "profile.png")   # doctest: +SKIP
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    if out.suffix.lower() not in (".png", ".svg"):
+        raise ProfileError(f"{out}: the figure must be .png or .svg")
+    axes = list(load_signatures()["axes"])
+    table = result.table.head(max_samples)
+    values = table[axes].to_numpy(dtype=float)
+    labels = [f"{s}  ({t})" for s, t in zip(table["sample"], table["subtype"], strict=True)]
+    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * len(axes), max(3.2, 1.6 + 0.38 * len(table))))
+    limit = max(0.1, float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.1)
+    image = ax.imshow(np.ma.masked_invalid(values), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(len(axes)), [a.replace("_", " ") for a in axes], rotation=40, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    if len(table) <= 25:
+        for (i, j), v in np.ndenumerate(values):
+            text = "n/a" if np.isnan(v) else f"{v:+.2f}"
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=8, color="w" if abs(v) > 0.6 * limit else "k"
+            )
+    fig.colorbar(image, ax=ax, shrink=0.8, label="singscore (centred)")
+    ax.set_title(f"Metabolic pathway activity: {result.expression.path.name}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=150)
+    plt.close(fig)
+    return out

@@ -1,0 +1,142 @@
+"""Context-specific facts (tmekg/kb/pdac/contexts.*.tsv) and context_diff.
+
+The fixture is tests/fixtures/scoring_kb (hand-scored, see test_scoring.py) plus two Context nodes and
+two context-restricted facts, damping w = 0.5:
+
+* ``T2 -decreases-> E2`` holds in liver metastases only. E2 is protumour and T2 has no drug (default
+  inhibition m = -1), so the path contributes m * pathsign * polarity = -1 * -1 * -1 = -1 with a
+  degree-weighted path product of 1 (T2 and E2 each have one such edge): T2 scores -3 without it, -4 with.
+* ``T3 -decreases-> E3`` (a gene and an antitumour effect touching nothing else) holds in PDAC only: T3
+  scores -1 * -1 * +1 = +1 in PDAC and 0 in liver metastases; with ``inherit=True`` the liver side keeps it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from tmekg.graph import KnowledgeGraph
+from tmekg.pipeline import CURATED, build_store
+from tmekg.queries.context_diff import context_diff, diff_masks
+from tmekg.queries.rank import rank
+from tmekg.queries.scoring import ScoringError, default_config
+from tmekg.validate import validate_file
+
+KB = Path(__file__).resolve().parents[1] / "tmekg" / "kb" / "pdac"
+CONTEXT_NODES = (
+    "MONDO:0005184\tContext\tPDAC\t\t\tkind=tumour_type\t\t\t\n"
+    "TMEKG:context.liver-metastasis\tContext\tliver metastasis\t\t\tkind=metastatic_site\t\t\t\n"
+    "HGNC.SYMBOL:T3\tGene\tT3\t\t\troles=enzyme\t\t\t\n"
+    "TMEKG:effect.e3\tImmuneEffect\tE3\t\t\tpolarity=antitumour\t\t\t\n"
+)
+CONTEXT_EDGES = (
+    "HGNC.SYMBOL:T2\tdecreases\tTMEKG:effect.e2\t\tPMID:2\tTMEKG:context.liver-metastasis\tverified\t\n"
+    "HGNC.SYMBOL:T3\tdecreases\tTMEKG:effect.e3\t\tPMID:3\tMONDO:0005184\tverified\t\n"
+)
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    return {**default_config(), "damping": 0.5}
+
+
+@pytest.fixture(scope="module")
+def kg(tmp_path_factory: pytest.TempPathFactory, fixtures: Path):
+    root = tmp_path_factory.mktemp("contexts")
+    kb = root / "kb"
+    kb.mkdir()
+    for f in (fixtures / "scoring_kb").iterdir():
+        (kb / f.name).write_text(f.read_text())
+    (kb / "g.nodes.tsv").write_text((kb / "g.nodes.tsv").read_text() + CONTEXT_NODES)
+    (kb / "g.edges.tsv").write_text((kb / "g.edges.tsv").read_text() + CONTEXT_EDGES)
+    build_store(store=root / "store", sources=[CURATED], kb=kb)
+    with KnowledgeGraph.open(root / "store") as graph:
+        yield graph
+
+
+def test_context_only_fact_changes_exactly_its_target(kg, config) -> None:
+    def scores(context: str) -> dict[str, float]:
+        table = rank(kg, context=context, permutations=0, config=config)
+        return table.drop_duplicates("target_symbol").set_index("target_symbol")["score"].to_dict()
+
+    pdac, liver = scores("PDAC"), scores("liver-metastasis")
+    changed = {t for t in pdac if not math.isclose(pdac[t], liver[t], abs_tol=1e-9)}
+    assert changed == {"T2", "T3"}  # T2: the liver-only fact; T3: its PDAC-only fact is left out
+    assert pdac["T2"] == pytest.approx(-3.0) and liver["T2"] == pytest.approx(-4.0)
+    assert pdac["T3"] == pytest.approx(1.0) and liver["T3"] == pytest.approx(0.0)
+
+
+def test_context_diff_names_the_contextual_fact(kg, config) -> None:
+    diff = context_diff(kg, "T2", "anti-PD-1", "liver-metastasis", baseline="PDAC", config=config)
+    assert diff["context"] == "TMEKG:context.liver-metastasis" and diff["baseline"] == "MONDO:0005184"
+    assert diff["delta"] == pytest.approx(-1.0)
+    paths = diff["paths"]
+    assert len(paths) == 1
+    row = paths.iloc[0]
+    assert (
+        row["path"] == "T2 -> E2" and row["change"] == "gained" and row["cause"] == "contextual edge on path"
+    )
+    assert row["contribution_baseline"] == 0.0 and row["contribution_context"] == pytest.approx(-1.0)
+    (fact,) = diff["contextual_edges"]
+    assert fact["edge"] == "T2 -decreases-> E2" and fact["evidence"] == ["PMID:2"]
+    assert fact["in_context"] and not fact["in_baseline"]
+
+
+def test_context_diff_is_empty_where_no_contextual_fact_applies(kg, config) -> None:
+    diff = context_diff(kg, "T1", "anti-PD-1", "liver-metastasis", config=config)
+    assert diff["delta"] == pytest.approx(0.0, abs=1e-12)
+    assert diff["paths"].empty and diff["contextual_edges"] == []
+
+
+def test_inherit_keeps_baseline_facts(kg, config) -> None:
+    lost = context_diff(kg, "T3", "anti-PD-1", "liver-metastasis", config=config)
+    assert list(lost["paths"]["change"]) == ["lost"] and lost["delta"] == pytest.approx(-1.0)
+    kept = context_diff(kg, "T3", "anti-PD-1", "liver-metastasis", inherit=True, config=config)
+    assert kept["paths"].empty and kept["delta"] == pytest.approx(0.0, abs=1e-12)
+    t2 = context_diff(kg, "T2", "anti-PD-1", "liver-metastasis", inherit=True, config=config)
+    assert t2["delta"] == pytest.approx(-1.0)
+    base, ctx = diff_masks(kg, "liver-metastasis", "PDAC", inherit=True)
+    assert (ctx >= base).all()
+
+
+def test_context_diff_errors(kg, config) -> None:
+    with pytest.raises(ScoringError, match="a target must be a gene"):
+        context_diff(kg, "E2", "anti-PD-1", "liver-metastasis", config=config)
+    with pytest.raises(ScoringError, match="unknown immunotherapy class"):
+        context_diff(kg, "T1", "CAR-T", "liver-metastasis", config=config)
+
+
+# -- the curated context facts ----------------------------------------------------------------------
+def _edge_rows() -> list[list[str]]:
+    lines = (KB / "contexts.edges.tsv").read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines[1:] if line and not line.startswith("#")]
+
+
+def test_curated_context_files_validate() -> None:
+    for name in ("contexts.nodes.tsv", "contexts.edges.tsv"):
+        validate_file(KB / name)
+    rows = _edge_rows()
+    assert len(rows) >= 25
+    for subject, _pred, obj, _props, evidence, context, status, _comment in rows:
+        assert evidence and status in ("verified", "unverified")
+        assert context or obj.startswith("TMEKG:context."), f"{subject} -> {obj} is not contextual"
+
+
+@pytest.fixture(scope="module")
+def curated(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("curated") / "store"
+    build_store(store=root, sources=[CURATED])
+    with KnowledgeGraph.open(root) as graph:
+        yield graph
+
+
+def test_curated_contexts_move_documented_targets(curated) -> None:
+    has2 = context_diff(curated, "HAS2", "anti-PD-1", "desmoplastic-stroma", inherit=True)
+    assert has2["delta"] > 0
+    assert "hyaluronic acid -decreases-> T cell infiltration" in {e["edge"] for e in has2["contextual_edges"]}
+    pgd = context_diff(curated, "PGD", "anti-PD-1", "liver-metastasis", inherit=True)
+    assert pgd["baseline_components"]["score"] == 0.0 and pgd["delta"] > 0
+    entpd1 = context_diff(curated, "ENTPD1", "anti-PD-1", "hypoxic-core", inherit=True)
+    assert "ENTPD1 -expressed_in-> PDAC neoplastic cell" in {e["edge"] for e in entpd1["contextual_edges"]}

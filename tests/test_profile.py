@@ -1,0 +1,189 @@
+"""Sample profiles: reading, scale detection, singscore, Karasinska subtypes, robustness, CLI, figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tmekg.cli_profile import parse_sample_spec
+from tmekg.cli_profile import profile as profile_command
+from tmekg.errors import TmekgError
+from tmekg.queries.profile import (
+    ProfileError,
+    assign_subtypes,
+    detect_scale,
+    load_signatures,
+    plot_profile,
+    profile,
+    read_expression,
+    singscore,
+)
+
+
+@pytest.fixture()
+def cohort(fixtures: Path) -> Path:
+    return fixtures / "profile" / "cohort.tsv"
+
+
+def _write(tmp_path: Path, frame: pd.DataFrame, name: str = "expr.tsv") -> Path:
+    path = tmp_path / name
+    frame.to_csv(path, sep="," if name.endswith(".csv") else "\t")
+    return path
+
+
+def test_planted_subtypes_are_recovered(cohort: Path) -> None:
+    table = profile(cohort).table.set_index("sample")
+    # planted in make_fixtures.py: S2 glycolytic, S5 cholesterogenic, S3 both, the rest neither
+    assert table["subtype"].to_dict() == {
+        "S1": "quiescent",
+        "S2": "glycolytic",
+        "S3": "mixed",
+        "S4": "quiescent",
+        "S5": "cholesterogenic",
+        "S6": "quiescent",
+    }
+    assert table.loc["S2", "glycolysis"] == table["glycolysis"].max()
+    assert table.loc["S5", "cholesterol"] == table["cholesterol"].max()
+
+
+def test_singscore_matches_hand_computation() -> None:
+    # 4 genes, one sample; set {C, D} holds the two highest ranks: normalised score 1, centred 0.5
+    log = pd.DataFrame({"s": [1.0, 2.0, 3.0, 4.0]}, index=["A", "B", "C", "D"])
+    assert singscore(log, ["C", "D"])[0] == pytest.approx(0.5)
+    assert singscore(log, ["A", "B"])[0] == pytest.approx(-0.5)
+    # {B, C}: mean rank 2.5, bounds 1.5 and 3.5 -> 0.5 - 0.5 = 0
+    assert singscore(log, ["B", "C"])[0] == pytest.approx(0.0)
+    assert np.isnan(singscore(log, ["Z"])[0])
+
+
+def test_subtypes_need_three_samples() -> None:
+    genes = load_signatures()["subtypes"]["signatures"]["glycolytic"]
+    log = pd.DataFrame({"a": np.arange(len(genes), dtype=float), "b": 1.0}, index=genes)
+    assert set(assign_subtypes(log)["subtype"]) == {"unassigned"}
+
+
+@pytest.mark.parametrize(
+    ("values", "scale"),
+    [
+        ([[0.0, 5.5], [12.1, 3.0]], "log"),
+        ([[0.0, 50.0], [1200.0, 3.0]], "counts"),
+        ([[0.0, 50.5], [999949.5, 999950.0]], "tpm"),
+        ([[0.0, 50.5], [1200.5, 3.0]], "fpkm"),
+    ],
+)
+def test_detect_scale(values: list, scale: str) -> None:
+    assert detect_scale(np.array(values)) == scale
+
+
+def test_counts_and_log_give_the_same_subtypes(cohort: Path, tmp_path: Path) -> None:
+    log = pd.read_csv(cohort, sep="\t", index_col=0)
+    counts = np.round(np.exp2(log) * 20).astype(int)
+    expr = read_expression(_write(tmp_path, counts, "counts.csv"))
+    assert expr.scale == "counts"
+    assert list(profile(tmp_path / "counts.csv").table["subtype"]) == list(profile(cohort).table["subtype"])
+
+
+def test_missing_genes_still_score_and_are_reported(cohort: Path, tmp_path: Path) -> None:
+    log = pd.read_csv(cohort, sep="\t", index_col=0)
+    sigs = load_signatures()
+    signature_genes = sorted({g for a in sigs["axes"].values() for g in a["genes"]})
+    dropped = signature_genes[:: len(signature_genes) // 4][:4]  # about 5% of the signature genes
+    assert 0.04 <= len(dropped) / len(signature_genes) <= 0.06
+    result = profile(_write(tmp_path, log.drop(index=dropped)))
+    reported = {g for genes in result.missing.values() for g in genes}
+    assert set(dropped) <= reported
+    axes = list(sigs["axes"])
+    assert not result.table[axes].isna().any().any()
+    assert result.table.set_index("sample").loc["S2", "subtype"] == "glycolytic"
+
+
+def test_ensembl_ids_map_through_the_graph(tmp_path: Path) -> None:
+    class _Node:  # the two attributes the mapping reads, as on tmekg.model.Node
+        def __init__(self, symbol: str, ensg: str) -> None:
+            self.id, self.name, self.category = f"HGNC.SYMBOL:{symbol}", symbol, "Gene"
+            self.synonyms, self.xrefs = (), (f"ENSEMBL:{ensg}",)
+
+    class _Graph:
+        nodes: ClassVar[list[_Node]] = [_Node("NT5E", "ENSG00000135318"), _Node("ADA", "ENSG00000196839")]
+
+    frame = pd.DataFrame(
+        {"S1": [5.0, 6.0, 7.0], "S2": [5.5, 6.5, 7.5]},
+        index=["ENSG00000135318.12", "ENSG00000196839", "ENSG00000000001"],
+    )
+    expr = read_expression(_write(tmp_path, frame), _Graph())  # type: ignore[arg-type]
+    assert list(expr.log.index) == ["NT5E", "ADA"]
+    assert expr.node_ids == {"NT5E": "HGNC.SYMBOL:NT5E", "ADA": "HGNC.SYMBOL:ADA"}
+    assert expr.unmapped == ["ENSG00000000001"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda f: f * 0, "every value is zero"),
+        (lambda f: f.T, "samples as rows"),
+        (lambda f: f.rename(index={"GPI": "HK2"}), "duplicated gene(s) after mapping to symbols: HK2"),
+        (lambda f: f.assign(S3=-f["S3"]), "negative values"),
+        (lambda f: f.assign(S3=0.0), "sample(s) with only zeros: S3"),
+        (lambda f: f.assign(S3="x"), "non-numeric values in column(s) S3"),
+    ],
+)
+def test_tables_that_are_not_expression_raise(cohort: Path, tmp_path: Path, mutate, message: str) -> None:
+    path = _write(tmp_path, mutate(pd.read_csv(cohort, sep="\t", index_col=0)))
+    with pytest.raises(ProfileError, match=r"expr\.tsv: ") as info:
+        read_expression(path)
+    assert message in str(info.value)
+    assert isinstance(info.value, TmekgError)
+
+
+def test_wrong_orientation_with_mostly_unknown_genes(tmp_path: Path) -> None:
+    genes = [f"LINC{i:05d}" for i in range(300)] + ["NT5E", "HK2", "PKM", "LDHA"]
+    frame = pd.DataFrame(np.ones((3, len(genes))), index=["P1", "P2", "P3"], columns=genes)
+    with pytest.raises(ProfileError, match="4 column names but only 0 row names look like gene"):
+        read_expression(_write(tmp_path, frame))
+
+
+def test_unknown_sample_and_scale_raise(cohort: Path) -> None:
+    with pytest.raises(ProfileError, match="no sample 'S9'"):
+        profile(cohort, sample="S9")
+    with pytest.raises(ProfileError, match="unknown scale"):
+        read_expression(cohort, scale="zscore")
+
+
+def test_figure_png_and_svg(cohort: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    result = profile(cohort)
+    png = plot_profile(result, tmp_path / "p.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in plot_profile(result, tmp_path / "p.svg").read_text()
+    with pytest.raises(ProfileError, match=r"png or \.svg"):
+        plot_profile(result, tmp_path / "p.pdf")
+
+
+def test_parse_sample_spec() -> None:
+    assert parse_sample_spec("data/c.tsv:S4") == (Path("data/c.tsv"), "S4")
+    assert parse_sample_spec("C:/x/c.tsv:S4") == (Path("C:/x/c.tsv"), "S4")
+    with pytest.raises(TmekgError, match="FILE:SAMPLE"):
+        parse_sample_spec("cohort.tsv")
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("profile")(profile_command)
+    app.command("other")(lambda: None)  # two commands, so "profile" stays a sub-command
+    return app
+
+
+def test_cli_profile_tsv_and_errors(cohort: Path, store_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(_app(), ["profile", str(cohort), "--sample", "S2", "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    header, row = result.stdout.strip().splitlines()[-2:]
+    assert header.startswith("sample\tsubtype") and row.startswith("S2\tglycolytic")
+    bad = runner.invoke(_app(), ["profile", str(tmp_path / "none.tsv")])
+    assert bad.exit_code == 1 and "no such file" in bad.output

@@ -1,0 +1,173 @@
+"""CLI for sample profiles: the ``profile`` command and the ``rank --sample FILE:SAMPLE`` helpers.
+
+Registered in :mod:`tmekg.cli` with::
+
+    from tmekg.cli_profile import profile
+    app.command("profile")(profile)
+
+and, inside ``rank``, ``--sample`` is handled by :func:`personal_rank_table` (see docs/profiles.md).
+Each command parses options and calls one library function (:mod:`tmekg.queries.profile`,
+:mod:`tmekg.queries.personalise`); domain errors become one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from tmekg.errors import TmekgError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tmekg.graph import KnowledgeGraph
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("table", "tsv", "json")
+SHORT = {"glycolytic_median_z": "glyc_z", "cholesterogenic_median_z": "chol_z"}
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
+]
+SampleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sample",
+        help="Personalise for one sample: EXPR_FILE:SAMPLE (genes x samples table, see `tmekg profile`).",
+    ),
+]
+
+
+def _errors(func: F) -> F:
+    """Turn :class:`TmekgError` into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TmekgError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _open_graph(store: Path | None) -> KnowledgeGraph | None:
+    """The store's graph if one exists (needed to map Ensembl ids and metabolites), else ``None``."""
+    from tmekg.config import store_path
+    from tmekg.graph import KnowledgeGraph
+    from tmekg.store import CURRENT
+
+    return KnowledgeGraph.open(store) if (store_path(store) / CURRENT).exists() else None
+
+
+@_errors
+def profile(
+    expr_file: Annotated[Path, typer.Argument(help="Expression table: genes x samples, TSV or CSV.")],
+    sample: Annotated[str | None, typer.Option("--sample", help="Only this sample (column).")] = None,
+    metabolites: Annotated[
+        Path | None, typer.Option("--metabolites", help="Metabolite abundances: metabolites x samples.")
+    ] = None,
+    scale: Annotated[str, typer.Option("--scale", help="auto, counts, tpm or log.")] = "auto",
+    figure: Annotated[
+        Path | None, typer.Option("--figure", help="Write a heatmap of pathway activity (.png/.svg).")
+    ] = None,
+    store: StoreOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")] = "table",
+) -> None:
+    """Metabolic subtype (Karasinska et al. 2020) and pathway activity scores of expression samples.
+
+    Example: tmekg profile cohort.tsv --figure profile.png
+    """
+    from tmekg.queries.profile import plot_profile
+    from tmekg.queries.profile import profile as run_profile
+    from tmekg.render import emit
+
+    if fmt not in FORMATS:
+        raise TmekgError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
+    kg = _open_graph(store)
+    try:
+        result = run_profile(expr_file, kg, sample, metabolites, scale)
+    finally:
+        if kg is not None:
+            kg.close()
+    _report_missing(result)
+    if figure is not None:
+        typer.echo(f"figure: {plot_profile(result, figure)}", err=True)
+    if fmt == "json":
+        typer.echo(json.dumps(profile_document(result), indent=2, default=_plain))
+        return
+    table = result.table
+    if fmt == "table":  # the terminal view: short names, no singscore of the subtype signatures
+        table = table.drop(columns=[c for c in table.columns if c.endswith("_singscore")])
+        table = table.rename(columns=SHORT).round(3)
+    title = f"profile of {expr_file.name} ({result.expression.scale})"
+    emit(table.to_dict("records"), list(table.columns), fmt, title=title)
+
+
+def _plain(value: Any) -> Any:
+    return None if value != value else float(value)  # NaN -> null
+
+
+def profile_document(result: Any) -> dict[str, Any]:
+    """The JSON document of a profile: scale, samples, missing genes, unmapped ids, metabolites."""
+    doc = {
+        "file": str(result.expression.path),
+        "scale": result.expression.scale,
+        "samples": result.table.astype(object).where(result.table.notna(), None).to_dict("records"),
+        "missing_genes": {k: v for k, v in result.missing.items() if v},
+        "unmapped_ids": result.expression.unmapped,
+    }
+    if result.metabolites is not None:
+        doc["metabolites_log2"] = result.metabolites.to_dict()
+        doc["unmapped_metabolites"] = result.unmapped_metabolites
+    return doc
+
+
+def _report_missing(result: Any) -> None:
+    expr = result.expression
+    typer.echo(f"scale: {expr.scale}; {expr.log.shape[0]} genes x {expr.log.shape[1]} samples", err=True)
+    for name, genes in result.missing.items():
+        if genes:
+            typer.echo(f"missing from {name}: {', '.join(genes)}", err=True)
+    if result.unmapped_metabolites:
+        typer.echo(f"metabolites not in the graph: {', '.join(result.unmapped_metabolites)}", err=True)
+    if expr.unmapped:
+        typer.echo(f"{len(expr.unmapped)} Ensembl id(s) not in the graph, e.g. {expr.unmapped[0]}", err=True)
+
+
+def parse_sample_spec(spec: str) -> tuple[Path, str]:
+    """``FILE:SAMPLE`` -> (path, sample); the last colon separates them."""
+    path, sep, sample = spec.rpartition(":")
+    if not sep or not path or not sample:
+        raise TmekgError(f"--sample '{spec}' is not FILE:SAMPLE (e.g. cohort.tsv:S4)")
+    return Path(path), sample
+
+
+def personal_rank_table(
+    kg: KnowledgeGraph,
+    spec: str,
+    immunotherapy: str | None = None,
+    context: str | None = None,
+    top: int = 0,
+    permutations: int | None = None,
+    seed: int | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The personalised ranking for ``--sample FILE:SAMPLE`` and the columns to show.
+
+    Example (inside ``tmekg rank``)::
+
+        table, columns = personal_rank_table(kg, sample, immunotherapy, context, top, permutations, seed)
+    """
+    from tmekg.queries.personalise import PERSONAL_COLUMNS, personalised_rank
+    from tmekg.queries.rank import COLUMNS
+
+    path, sample = parse_sample_spec(spec)
+    table = personalised_rank(
+        kg, path, sample, None, immunotherapy, context, top, permutations=permutations or 0, seed=seed
+    )
+    return table, [*COLUMNS, *PERSONAL_COLUMNS]
