@@ -392,15 +392,22 @@ def explain(
     """
     from tmekg.graph import KnowledgeGraph
     from tmekg.queries.rank import explain as explain_combination
+    from tmekg.queries.rank import resolve_context
     from tmekg.render import emit
 
     _check_format(fmt)
     _ensure_store(store, quiet=True)
     with KnowledgeGraph.open(store) as kg:
         doc = explain_combination(kg, target, immunotherapy, paths, context)
+        if context and resolve_context(kg, context) != resolve_context(kg, "PDAC"):
+            from tmekg.queries.context_diff import context_diff
+
+            diff = context_diff(kg, target, immunotherapy, context, "PDAC", inherit=True)
+            diff["paths"] = diff["paths"].head(paths).to_dict("records")
+            doc["context_diff"] = diff
     doc["metapaths"] = doc["metapaths"].to_dict("records")
     if fmt == "json":
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
         return
     comp = doc["components"]
     typer.echo(
@@ -412,6 +419,18 @@ def explain(
     emit(doc["metapaths"], ["metapath", "contribution", "share"], fmt, title="contribution by metapath")
     rows = [{**p, "evidence": sorted({e for s in p["steps"] for e in s["evidence"]})} for p in doc["paths"]]
     emit(rows, ["path", "metapath", "contribution", "share", "evidence"], fmt, title="top paths")
+    if "context_diff" in doc:  # what the contextual facts changed against the primary tumour
+        diff = doc["context_diff"]
+        typer.echo(
+            f"vs primary tumour (PDAC): {diff['baseline_components']['score']:.4g} -> "
+            f"{diff['context_components']['score']:.4g} (delta {diff['delta']:+.4g})"
+        )
+        changed = [
+            {**r, "contextual_edges": [e["edge"] for e in r["contextual_edges"]]} for r in diff["paths"]
+        ]
+        emit(changed, ["path", "delta", "change", "cause", "contextual_edges"], fmt, title="changed paths")
+        facts = diff["contextual_edges"]
+        emit(facts, ["edge", "contexts", "in_context", "evidence", "status"], fmt, title="contextual facts")
 
 
 @app.command("paths")

@@ -103,8 +103,12 @@ def context_diff(
     context: Annotated[str, typer.Argument(help="Context, e.g. liver-metastasis or hypoxic-core.")],
     baseline: Annotated[str, typer.Option("--baseline", help="Context to compare with.")] = "PDAC",
     inherit: Annotated[
-        bool, typer.Option("--inherit", help="Score the context on the baseline's facts plus its own.")
-    ] = False,
+        bool,
+        typer.Option(
+            "--inherit/--no-inherit",
+            help="Score the context on the baseline's facts plus its own (as rank does).",
+        ),
+    ] = True,
     paths: Annotated[int, typer.Option("--paths", "-p", min=1, help="Changed paths to show.")] = 10,
     store: StoreOpt = None,
     fmt: FormatOpt = "table",

@@ -6,8 +6,9 @@ Registered in :mod:`tmekg.cli` with ``app.add_typer(export_app, name="export")``
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -25,6 +26,15 @@ export_app = typer.Typer(
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
 ]
+
+
+@contextlib.contextmanager
+def _spinner(message: str) -> Iterator[None]:
+    """A rich status spinner on stderr while a long export runs."""
+    from tmekg.render import console
+
+    with console().status(message):
+        yield
 
 
 def _errors(func: F) -> F:
@@ -73,23 +83,26 @@ def html(
     if combination:
         from tmekg.reports import combination_html
 
-        typer.echo(combination_html(out, combination[0], combination[1], store=store))
+        with _spinner("scoring and drawing the combination"):
+            summary = combination_html(out, combination[0], combination[1], store=store)
+        typer.echo(summary)
         return
     from tmekg.sinks.html import export_html
 
-    result = export_html(
-        out,
-        store=store,
-        around=around,
-        depth=depth,
-        crosstalk=crosstalk,
-        sender=sender,
-        receiver=receiver,
-        max_nodes=max_nodes,
-        force=force,
-        title=title,
-        caption=caption,
-    )
+    with _spinner("building the view"):
+        result = export_html(
+            out,
+            store=store,
+            around=around,
+            depth=depth,
+            crosstalk=crosstalk,
+            sender=sender,
+            receiver=receiver,
+            max_nodes=max_nodes,
+            force=force,
+            title=title,
+            caption=caption,
+        )
     typer.echo(result.summary())
 
 
@@ -106,7 +119,9 @@ def rdf(
     """
     from tmekg.sinks.rdf import export_rdf
 
-    typer.echo(export_rdf(out, fmt, store).summary())
+    with _spinner(f"writing {fmt} RDF"):
+        result = export_rdf(out, fmt, store)
+    typer.echo(result.summary())
 
 
 @export_app.command("kgx")
@@ -121,7 +136,9 @@ def kgx(
     """
     from tmekg.sinks.kgx import export_kgx
 
-    typer.echo(export_kgx(folder, store).summary())
+    with _spinner("writing KGX TSV"):
+        result = export_kgx(folder, store)
+    typer.echo(result.summary())
 
 
 @_errors
