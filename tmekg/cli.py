@@ -6,20 +6,19 @@ anything else keeps its traceback. Heavy libraries are imported inside commands.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
 from tmekg import __version__
+from tmekg.cli_common import FormatOpt, StoreOpt
+from tmekg.cli_common import check_format as _check_format
+from tmekg.cli_common import domain_errors as _domain_errors
 from tmekg.cli_profile import SampleOpt
 from tmekg.errors import TmekgError
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="tmekg",
@@ -31,32 +30,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=True,
 )
-
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
-]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")]
-
-
-def _domain_errors(func: F) -> F:
-    """Turn TmekgError into one line on stderr and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except TmekgError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _check_format(fmt: str) -> None:
-    from tmekg.render import FORMATS
-
-    if fmt not in FORMATS:
-        raise TmekgError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
 
 
 def _version(value: bool) -> None:

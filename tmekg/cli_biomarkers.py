@@ -12,36 +12,17 @@ Each command parses options and calls one library function (:mod:`tmekg.queries.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
+from tmekg.cli_common import FormatOpt, StoreOpt
+from tmekg.cli_common import domain_errors as _errors
 from tmekg.errors import TmekgError
 
-F = TypeVar("F", bound=Callable[..., Any])
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
-]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")]
 FORMATS = ("table", "tsv", "json")
-
-
-def _errors(func: F) -> F:
-    """Turn :class:`TmekgError` into one line on stderr and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except TmekgError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _check_format(fmt: str) -> None:

@@ -12,20 +12,16 @@ Each command parses options and calls one library function (:mod:`tmekg.studies`
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
+from tmekg.cli_common import StoreOpt
+from tmekg.cli_common import domain_errors as _errors
 from tmekg.errors import TmekgError
 
-F = TypeVar("F", bound=Callable[..., Any])
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
-]
 FORMATS = ("table", "tsv", "json")
 STUDY_FORMATS = ("seurat", "scanpy", "pseudobulk", "mebocost", "liana", "cellphonedb", "compass", "scfea")
 
@@ -33,20 +29,6 @@ study_app = typer.Typer(
     help="Study outputs (markers, pseudobulk, MEBOCOST, LIANA+, CellPhoneDB, Compass, scFEA) into a store.",
     no_args_is_help=True,
 )
-
-
-def _errors(func: F) -> F:
-    """Turn :class:`TmekgError` into one line on stderr and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except TmekgError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:

@@ -7,25 +7,20 @@ Registered in :mod:`tmekg.cli` with ``app.add_typer(export_app, name="export")``
 from __future__ import annotations
 
 import contextlib
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
+from tmekg.cli_common import StoreOpt
+from tmekg.cli_common import domain_errors as _errors
 from tmekg.errors import TmekgError
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 export_app = typer.Typer(
     help="Export the graph: interactive HTML, RDF (Turtle / JSON-LD / N-Triples) or KGX TSV.",
     no_args_is_help=True,
 )
-
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
-]
 
 
 @contextlib.contextmanager
@@ -35,20 +30,6 @@ def _spinner(message: str) -> Iterator[None]:
 
     with console().status(message):
         yield
-
-
-def _errors(func: F) -> F:
-    """Turn TmekgError into one line on stderr and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except TmekgError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @export_app.command("html")

@@ -12,16 +12,15 @@ option for it, and no message prints it. Registered in :mod:`tmekg.cli` as::
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
+from tmekg.cli_common import StoreOpt
+from tmekg.cli_common import domain_errors as _domain_errors
 from tmekg.errors import TmekgError
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 neo4j_app = typer.Typer(
     help=(
@@ -39,23 +38,6 @@ UserOpt = Annotated[str | None, typer.Option("--user", help="User name ($NEO4J_U
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", help="Database name ($NEO4J_DATABASE, default: the server's).")
 ]
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
-]
-
-
-def _domain_errors(func: F) -> F:
-    """Turn TmekgError into one line on stderr and exit code 1 (same contract as tmekg.cli)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except TmekgError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @contextlib.contextmanager

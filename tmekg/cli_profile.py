@@ -12,14 +12,14 @@ Each command parses options and calls one library function (:mod:`tmekg.queries.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tmekg.cli_common import StoreOpt
+from tmekg.cli_common import domain_errors as _errors
 from tmekg.errors import TmekgError
 
 if TYPE_CHECKING:
@@ -27,12 +27,8 @@ if TYPE_CHECKING:
 
     from tmekg.graph import KnowledgeGraph
 
-F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "tsv", "json")
 SHORT = {"glycolytic_median_z": "glyc_z", "cholesterogenic_median_z": "chol_z"}
-StoreOpt = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
-]
 SampleOpt = Annotated[
     str | None,
     typer.Option(
@@ -40,20 +36,6 @@ SampleOpt = Annotated[
         help="Personalise for one sample: EXPR_FILE:SAMPLE (genes x samples table, see `tmekg profile`).",
     ),
 ]
-
-
-def _errors(func: F) -> F:
-    """Turn :class:`TmekgError` into one line on stderr and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except TmekgError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _open_graph(store: Path | None) -> KnowledgeGraph | None:

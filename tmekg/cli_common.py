@@ -1,0 +1,45 @@
+"""Pieces every CLI module shares: the error contract and common options (imports only typer).
+
+Domain errors (:class:`tmekg.errors.TmekgError`) become one line on stderr and exit code 1; anything
+else keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from tmekg.errors import TmekgError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")]
+
+
+def domain_errors(func: F) -> F:
+    """Turn TmekgError into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TmekgError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def check_format(fmt: str) -> None:
+    """Reject an unknown ``--format`` value with a clear message."""
+    from tmekg.render import FORMATS
+
+    if fmt not in FORMATS:
+        raise TmekgError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
