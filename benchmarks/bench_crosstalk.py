@@ -18,24 +18,11 @@ scores and, extrapolated from a few permutations, for the p-values.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-
-def _pipeline_with_extra() -> None:
-    """Use the proposed ``build_store(extra=...)`` until the pipeline has it."""
-    from study_helpers import build_store_with_extra, supports_extra
-
-    from tmekg import pipeline
-
-    if not supports_extra():
-        pipeline.build_store = build_store_with_extra
 
 
 def write_kb(folder: Path, n_genes: int, n_mets: int, rng: np.random.Generator) -> list[str]:
@@ -159,7 +146,6 @@ def main() -> None:
     parser.add_argument("--metabolites", type=int, default=400)
     parser.add_argument("--resource-genes", type=int, default=2000)
     args = parser.parse_args()
-    _pipeline_with_extra()
     rng = np.random.default_rng(11)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
-from study_helpers import ensure_extra
 from typer.testing import CliRunner
 
 from tmekg.graph import KnowledgeGraph
@@ -40,8 +39,6 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def store(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    mp = pytest.MonkeyPatch()
-    ensure_extra(mp)
     root = tmp_path_factory.mktemp("xt") / "store"
     kb = fixtures / "study" / "kb_crosstalk"
     from tmekg import pipeline
@@ -62,7 +59,6 @@ def store(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         root,
         kb=kb,
     )
-    mp.undo()
     return root
 
 

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from record_checks import counts, validated
 
 from tmekg.errors import LoaderError
 from tmekg.loaders.cellphonedb import ligand_names, load, slug
 from tmekg.model import Edge, LoadReport, Node
-from tmekg.schema import load_schema
 
 
 def run(folder: Path) -> tuple[list[Node | Edge], LoadReport]:
     """Load a folder and check every record against the schema (edge endpoints must be yielded)."""
-    schema, report = load_schema(), LoadReport("cellphonedb")
-    records = list(load(folder, report))
-    categories = {r.id: r.category for r in records if isinstance(r, Node)}
-    for record in records:
-        if isinstance(record, Node):
-            schema.validate_node(record)
-        else:
-            schema.validate_edge(record, categories)
-    return records, report
-
-
-def counts(records: list[Node | Edge]) -> Counter:
-    return Counter(r.category if isinstance(r, Node) else r.predicate for r in records)
+    report = LoadReport("cellphonedb")
+    return validated(list(load(folder, report))), report
 
 
 def triples(records: list[Node | Edge], predicate: str) -> set[tuple[str, str]]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import typer
-from study_helpers import ensure_extra
 from typer.testing import CliRunner
 
 from tmekg.graph import KnowledgeGraph
@@ -21,7 +20,6 @@ ATLAS = "DOI:10.1038/s41467-023-40895-6"
 def app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     from tmekg.cli_crosstalk import crosstalk, study_app
 
-    ensure_extra(monkeypatch)
     cli = typer.Typer()
     cli.command("crosstalk")(crosstalk)
     cli.add_typer(study_app, name="study")
