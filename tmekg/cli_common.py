@@ -6,8 +6,9 @@ else keeps its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -43,3 +44,12 @@ def check_format(fmt: str) -> None:
 
     if fmt not in FORMATS:
         raise TmekgError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
+
+
+@contextlib.contextmanager
+def spinner(message: str, quiet: bool = False) -> Iterator[None]:
+    """A rich status spinner on stderr while a long step runs (silent with ``quiet``)."""
+    from tmekg.render import console
+
+    with console(quiet=quiet).status(message):
+        yield

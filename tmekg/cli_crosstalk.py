@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tmekg.cli_common import StoreOpt
+from tmekg.cli_common import StoreOpt, spinner
 from tmekg.cli_common import domain_errors as _errors
 from tmekg.errors import TmekgError
 
@@ -68,7 +68,8 @@ def crosstalk(
     _choice(fmt, FORMATS, "format")
     modes = MODES if _choice(mode, (*MODES, "both"), "mode") == "both" else (mode,)
     params = CrosstalkParams(study=study, modes=modes, permutations=permutations, seed=seed)
-    rows = crosstalk_table(store, sender, receiver, metabolite, top, params)
+    with spinner("inferring crosstalk"):
+        rows = crosstalk_table(store, sender, receiver, metabolite, top, params)
     if fmt == "json":
         typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
         return
@@ -145,7 +146,8 @@ def study_load(
         options=_options(option),
     )
     names = [s.strip() for item in (sources or []) for s in item.split(",") if s.strip()] or None
-    result = load_study(spec, store, names, data_dir, kb)
+    with spinner(f"loading {spec.path} and rebuilding the store"):
+        result = load_study(spec, store, names, data_dir, kb)
     if report:
         report.write_text(json.dumps(result.reports, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     _print_reports(result.reports)
@@ -206,5 +208,6 @@ def study_remove(
     """
     from tmekg.studies import remove_study
 
-    result = remove_study(study_id, store, data_dir, kb)
+    with spinner("rebuilding the store"):
+        result = remove_study(study_id, store, data_dir, kb)
     typer.echo(f"removed {study_id}; {len(result.studies)} study file(s) left -> {result.build.store}")

@@ -6,8 +6,6 @@ Registered in :mod:`tmekg.cli` with ``app.add_typer(export_app, name="export")``
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -15,21 +13,13 @@ import typer
 
 from tmekg.cli_common import StoreOpt
 from tmekg.cli_common import domain_errors as _errors
+from tmekg.cli_common import spinner as _spinner
 from tmekg.errors import TmekgError
 
 export_app = typer.Typer(
     help="Export the graph: interactive HTML, RDF (Turtle / JSON-LD / N-Triples) or KGX TSV.",
     no_args_is_help=True,
 )
-
-
-@contextlib.contextmanager
-def _spinner(message: str) -> Iterator[None]:
-    """A rich status spinner on stderr while a long export runs."""
-    from tmekg.render import console
-
-    with console().status(message):
-        yield
 
 
 @export_app.command("html")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tmekg.cli_common import StoreOpt
+from tmekg.cli_common import StoreOpt, spinner
 from tmekg.cli_common import domain_errors as _errors
 from tmekg.errors import TmekgError
 
@@ -73,7 +73,8 @@ def profile(
         raise TmekgError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
     kg = _open_graph(store)
     try:
-        result = run_profile(expr_file, kg, sample, metabolites, scale)
+        with spinner("scoring samples"):
+            result = run_profile(expr_file, kg, sample, metabolites, scale)
     finally:
         if kg is not None:
             kg.close()
