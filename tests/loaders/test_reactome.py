@@ -7,24 +7,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from record_checks import unique_nodes
 
 from tmekg.errors import LoaderError
 from tmekg.loaders import reactome
 from tmekg.model import Edge, LoadReport, Node
-from tmekg.schema import load_schema
-
-
-def check(records: list[Node | Edge]) -> dict[str, Node]:
-    """Validate every record against the schema (edge endpoints must be yielded nodes)."""
-    schema = load_schema()
-    nodes = {r.id: r for r in records if isinstance(r, Node)}
-    assert len(nodes) == sum(isinstance(r, Node) for r in records), "duplicate node ids"
-    for node in nodes.values():
-        schema.validate_node(node)
-    categories = {i: n.category for i, n in nodes.items()}
-    for edge in (r for r in records if isinstance(r, Edge)):
-        schema.validate_edge(edge, categories)
-    return nodes
 
 
 def run(directory: Path) -> tuple[list[Node | Edge], LoadReport]:
@@ -34,7 +21,7 @@ def run(directory: Path) -> tuple[list[Node | Edge], LoadReport]:
 
 def test_fixture(fixtures: Path) -> None:
     records, report = run(fixtures / "reactome")
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert Counter(n.category for n in nodes.values()) == {"Pathway": 6, "Metabolite": 4, "Gene": 3}
     assert nodes["REACT:R-HSA-70171"].name == "Glycolysis"
     assert nodes["REACT:R-HSA-70171"].prop("database") == "Reactome"
@@ -64,7 +51,7 @@ def test_fixture(fixtures: Path) -> None:
 def test_only_pathways_file(fixtures: Path, tmp_path: Path) -> None:
     shutil.copy(fixtures / "reactome" / "ReactomePathways.txt", tmp_path)
     records, _ = run(tmp_path)
-    assert [r.id for r in check(records).values()] == [
+    assert [r.id for r in unique_nodes(records).values()] == [
         "REACT:R-HSA-1430728",
         "REACT:R-HSA-70171",
         "REACT:R-HSA-70326",

@@ -8,27 +8,14 @@ from pathlib import Path
 
 import cobra
 import pytest
+from record_checks import unique_nodes
 
 from tmekg.errors import LoaderError
 from tmekg.loaders import human_gem, sbml
 from tmekg.loaders.gene_rules import parse_rule, rule_roles
 from tmekg.model import Edge, LoadReport, Node
-from tmekg.schema import load_schema
 
 COBRA_DATA = Path(os.path.dirname(cobra.__file__)) / "data"
-
-
-def check(records: list[Node | Edge]) -> dict[str, Node]:
-    """Validate every record against the schema (edge endpoints must be yielded nodes)."""
-    schema = load_schema()
-    nodes = {r.id: r for r in records if isinstance(r, Node)}
-    assert len(nodes) == sum(isinstance(r, Node) for r in records), "duplicate node ids"
-    for node in nodes.values():
-        schema.validate_node(node)
-    categories = {i: n.category for i, n in nodes.items()}
-    for edge in (r for r in records if isinstance(r, Edge)):
-        schema.validate_edge(edge, categories)
-    return nodes
 
 
 @pytest.mark.parametrize(
@@ -74,7 +61,7 @@ def load_cobra_file(name: str) -> tuple[list[Node | Edge], LoadReport]:
 
 def test_mini_cobra() -> None:
     records, report = load_cobra_file("mini_cobra.xml")
-    nodes = check(records)
+    nodes = unique_nodes(records)
     # 23 species in c/e collapse to 19 metabolites; genes are bare b-numbers: no usable id
     assert Counter(n.category for n in nodes.values()) == {"Metabolite": 19, "Reaction": 18}
     assert report.skipped["gene without usable identifier"] == 29
@@ -142,7 +129,7 @@ def test_human_gem_sbml_fallback(tmp_path: Path) -> None:
     cobra.io.write_sbml_model(human_like_model(), str(tmp_path / "Human-GEM.xml"))
     report = LoadReport("human-gem")
     records = list(human_gem.load(tmp_path, report))
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert Counter(n.category for n in nodes.values()) == {
         "Metabolite": 5,
         "Gene": 5,
@@ -185,7 +172,7 @@ def test_bad_sbml(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_ijo1366() -> None:
     records, report = load_cobra_file("iJO1366.xml.gz")
-    nodes = check(records)
+    nodes = unique_nodes(records)
     counts = Counter(n.category for n in nodes.values())
     assert counts["Reaction"] == 2583 and counts["Gene"] == 1366 and counts["Pathway"] == 37
     assert report.skipped["gene without usable identifier"] == 1  # s0001 (spontaneous)

@@ -7,24 +7,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from record_checks import unique_nodes
 
 from tmekg.errors import LoaderError
 from tmekg.loaders import wikipathways
 from tmekg.model import Edge, LoadReport, Node
-from tmekg.schema import load_schema
-
-
-def check(records: list[Node | Edge]) -> dict[str, Node]:
-    """Validate every record against the schema (edge endpoints must be yielded nodes)."""
-    schema = load_schema()
-    nodes = {r.id: r for r in records if isinstance(r, Node)}
-    assert len(nodes) == sum(isinstance(r, Node) for r in records), "duplicate node ids"
-    for node in nodes.values():
-        schema.validate_node(node)
-    categories = {i: n.category for i, n in nodes.items()}
-    for edge in (r for r in records if isinstance(r, Edge)):
-        schema.validate_edge(edge, categories)
-    return nodes
 
 
 def run(directory: Path) -> tuple[list[Node | Edge], LoadReport]:
@@ -42,7 +29,7 @@ def triples(records: list[Node | Edge], predicate: str) -> set[tuple]:
 
 def test_fixture_counts(fixtures: Path) -> None:
     records, report = run(fixtures / "wikipathways")
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert Counter(n.category for n in nodes.values()) == {
         "Pathway": 2,
         "Metabolite": 9,
@@ -70,7 +57,7 @@ def test_fixture_counts(fixtures: Path) -> None:
 
 def test_fixture_2013a(fixtures: Path) -> None:
     records, _ = run(fixtures / "wikipathways")
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert nodes["WP:WP534"].name == "Glycolysis and gluconeogenesis"
     assert nodes["WP:WP534"].prop("database") == "WikiPathways"
     assert nodes["HMDB:HMDB0000122"].name == "Glucose"  # HMDB00122 padded to the 7-digit form
@@ -100,7 +87,7 @@ def test_fixture_2013a(fixtures: Path) -> None:
 
 def test_fixture_2021(fixtures: Path) -> None:
     records, _ = run(fixtures / "wikipathways")
-    nodes = check(records)
+    nodes = unique_nodes(records)
     assert nodes["WP:WP5285"].name == "Purinergic adenosine generation (excerpt)"
     # label "CD73" looks like a symbol: kept as id, the Ensembl id lets the builder merge with NT5E
     assert nodes["HGNC.SYMBOL:CD73"].xrefs == ("ENSEMBL:ENSG00000135318",)
@@ -148,7 +135,7 @@ def test_full_wikipathways(shared_data: Path) -> None:
     start = time.perf_counter()
     records, report = run(shared_data / "wikipathways")
     elapsed = time.perf_counter() - start
-    nodes = check(records)
+    nodes = unique_nodes(records)
     counts = Counter(n.category for n in nodes.values())
     assert counts["Pathway"] == 27 and counts["Metabolite"] > 400 and counts["Gene"] > 600
     assert counts["Reaction"] > 350
