@@ -1,9 +1,10 @@
 """Benchmark: batched Bolt writer vs a per-record MERGE baseline, on a real ArcadeDB server (Bolt).
 
 Loads a graph into a throwaway ArcadeDB (started like the tests do, on free loopback ports) and
-prints relationships/second for ``tmekg.sinks.neo4j.load_graph`` at a few batch sizes, and for the
-baseline (one MERGE per relationship, one transaction each) on a sample, measured in the same run,
-with the ratio (target >= 50x) and the best batch size. Run::
+prints relationships/second for ``tmekg.sinks.neo4j.load_graph`` at a few batch sizes, for both
+parameter layouts side by side (``columns``: one list per field, the default; ``rows``: a list of
+row maps, the earlier form), and for the baseline (one MERGE per relationship, one transaction each)
+on a sample, measured in the same run, with the ratio (target >= 50x) and the best batch size. Run::
 
     python benchmarks/bench_neo4j.py                       # curated graph replicated to ~50k edges
     python benchmarks/bench_neo4j.py --store ~/.local/share/tmekg/store --batch-sizes 1000,5000
@@ -76,7 +77,9 @@ def baseline(kg: KnowledgeGraph, config: Neo4jConfig, sample: int) -> float:
         return n / (time.perf_counter() - start)
 
 
-def batched(kg: KnowledgeGraph, config: Neo4jConfig, batch_size: int) -> tuple[float, float]:
+def batched(
+    kg: KnowledgeGraph, config: Neo4jConfig, batch_size: int, columnar: bool = True
+) -> tuple[float, float]:
     """(relationships/second in the relationship phase, total load seconds) for one full load."""
     marks: dict[str, float] = {}
 
@@ -85,7 +88,7 @@ def batched(kg: KnowledgeGraph, config: Neo4jConfig, batch_size: int) -> tuple[f
             marks[kind] = time.perf_counter()
 
     start = time.perf_counter()
-    load_graph(kg, config, replace=True, batch_size=batch_size, progress=progress)
+    load_graph(kg, config, replace=True, batch_size=batch_size, progress=progress, columnar=columnar)
     total = time.perf_counter() - start
     return kg.edge_count / (marks["relationships"] - marks.get("nodes", start)), total
 
@@ -96,17 +99,18 @@ def measure(kg: KnowledgeGraph, config: Neo4jConfig, sizes: list[int], sample: i
     print(f"warm-up load (batch size 1000, not counted): {warm:.1f} s")
     base = max(baseline(kg, config, sample) for _ in range(repeat))
     print(f"{'per-record MERGE baseline':<26} {base:9.0f} rel/s  (sample of {sample}, best of {repeat})")
-    results = {}
+    results: dict[tuple[str, int], float] = {}
     for size in sizes:
-        runs = [batched(kg, config, size) for _ in range(repeat)]
-        results[size] = max(rate for rate, _ in runs)
-        load = min(total for _, total in runs)
-        print(
-            f"{'batched, batch size ' + str(size):<26} {results[size]:9.0f} rel/s  (full load {load:.1f} s)"
-        )
-    best = max(results, key=results.__getitem__)
-    ratio = results[best] / base
-    print(f"best batch size: {best}; batched / per-record: {ratio:.1f}x (target >= 50x)")
+        for layout in ("rows", "columns"):
+            runs = [batched(kg, config, size, layout == "columns") for _ in range(repeat)]
+            results[layout, size] = rate = max(r for r, _ in runs)
+            load = min(total for _, total in runs)
+            name = f"batched {layout}, size {size}"
+            print(f"{name:<26} {rate:9.0f} rel/s  {rate / base:5.1f}x  (full load {load:.1f} s)")
+    for layout in ("rows", "columns"):
+        size = max(sizes, key=lambda s: results[layout, s])
+        ratio = results[layout, size] / base
+        print(f"{layout}: best batch size {size}; batched / per-record: {ratio:.1f}x (target >= 50x)")
 
 
 def main() -> None:

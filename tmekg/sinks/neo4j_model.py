@@ -12,7 +12,9 @@ properties), so parallel edges such as a transporter's import and export stay ap
 strings, numbers, booleans or lists of strings / floats (never maps): provenance is flattened onto
 relationships as parallel lists, one entry per provenance record (``sources``, ``versions``,
 ``records``, ``statuses``, ``studies``, ``provenance_evidence``, ``provenance_contexts``, ``scores``),
-plus the unions ``evidence`` and ``contexts`` for ``'PMID:1' IN r.evidence`` filters.
+plus the unions ``evidence`` and ``contexts`` for ``'PMID:1' IN r.evidence`` filters. The Bolt
+writer sends a batch's properties once when all rows share them (:func:`hoist`) and the rest as one
+list per property (:func:`columns`); the batched MERGE statements are built here too.
 
 Examples
 --------
@@ -154,3 +156,92 @@ def expected_counts(kg: KnowledgeGraph, schema: Schema | None = None) -> dict[st
         if count:
             types[rel_type(kg.predicates[code])] += int(count)
     return {"labels": dict(sorted(labels.items())), "types": dict(sorted(types.items()))}
+
+
+def hoist(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Move properties every row shares (same type and value) into one ``$common`` map.
+
+    Less to send and decode per row (the predicate, Biolink class, often the source and version).
+
+    >>> hoist([{"props": {"a": 1, "b": 2}}, {"props": {"a": 1, "b": 3}}])
+    ([{'props': {'b': 2}}, {'props': {'b': 3}}], {'a': 1})
+    """
+    if len(rows) < 2:
+        return rows, {}
+    first = rows[0]["props"]
+    common = {
+        key: value
+        for key, value in first.items()
+        if all(type(r["props"].get(key)) is type(value) and r["props"][key] == value for r in rows[1:])
+    }
+    for row in rows:
+        row["props"] = {k: v for k, v in row["props"].items() if k not in common}
+    return rows, common
+
+
+def columns(rows: list[dict[str, Any]]) -> tuple[tuple[str, ...], dict[str, list[Any]], bool]:
+    """Turn the rows' ``props`` into one list per plain-identifier key (``None`` where a row lacks it).
+
+    Returns the keys, the ``$c<j>`` parameters and whether other keys are left in each row's
+    ``props`` (then sent as the ``$rest`` list of maps).
+
+    >>> rows = [{"props": {"a": 1}}, {"props": {"a": 2, "b": "x"}}]
+    >>> columns(rows)
+    (('a', 'b'), {'c0': [1, 2], 'c1': [None, 'x']}, False)
+    """
+    keys = tuple(sorted({k for r in rows for k in r["props"] if IDENTIFIER.match(k)}))
+    params = {f"c{j}": [r["props"].pop(k, None) for r in rows] for j, k in enumerate(keys)}
+    return keys, params, any(r["props"] for r in rows)
+
+
+def node_query(labels: tuple[str, ...]) -> str:
+    """Batched MERGE of nodes of one label set (first label = category, which has the constraint).
+
+    All labels are in the MERGE pattern: ``MERGE (n:Cat {id}) SET n:Extra`` is the other Neo4j idiom,
+    but ArcadeDB then fails the category's uniqueness constraint (it re-types the vertex). A node
+    whose label set changed since an earlier load therefore needs ``replace``.
+    """
+    pattern = ":".join(identifier(label) for label in labels)
+    merge = f"MERGE (n:{pattern} {{id: row.id}})"
+    return f"UNWIND $rows AS row {merge} SET n += row.props, n += $common RETURN count(n) AS written"
+
+
+def relationship_query(predicate: str, subject: str, object_: str) -> str:
+    """Batched MERGE of relationships of one type between two categories, keyed by ``key`` (row maps)."""
+    return (
+        f"UNWIND $rows AS row MATCH (a:{identifier(subject)} {{id: row.s}}) "
+        f"MATCH (b:{identifier(object_)} {{id: row.o}}) "
+        f"MERGE (a)-[r:{rel_type(predicate)} {{key: row.key}}]->(b) SET r += row.props, r += $common "
+        "RETURN count(r) AS written"
+    )
+
+
+def _sets(var: str, keys: tuple[str, ...], rest: bool) -> str:
+    sets = [f"{var}.{identifier(k, 'property')} = $c{j}[i]" for j, k in enumerate(keys)]
+    return ", ".join([*sets, *([f"{var} += $rest[i]"] if rest else []), f"{var} += $common"])
+
+
+def node_columns_query(labels: tuple[str, ...], keys: tuple[str, ...], rest: bool = False) -> str:
+    """Columnar form of :func:`node_query`: ``$ids``, one list ``$c<j>`` per property in ``keys``.
+
+    >>> node_columns_query(("Gene", "TmekgNode"), ("name",))
+    'UNWIND range(0, size($ids) - 1) AS i MERGE (n:Gene:TmekgNode {id: $ids[i]}) SET n.name = $c0[i], \
+n += $common RETURN count(n) AS written'
+    """
+    pattern = ":".join(identifier(label) for label in labels)
+    return (
+        f"UNWIND range(0, size($ids) - 1) AS i MERGE (n:{pattern} {{id: $ids[i]}}) "
+        f"SET {_sets('n', keys, rest)} RETURN count(n) AS written"
+    )
+
+
+def relationship_columns_query(
+    predicate: str, subject: str, object_: str, keys: tuple[str, ...], rest: bool = False
+) -> str:
+    """Columnar form of :func:`relationship_query`: ``$s``, ``$o``, ``$keys`` and ``$c<j>`` lists."""
+    return (
+        f"UNWIND range(0, size($keys) - 1) AS i MATCH (a:{identifier(subject)} {{id: $s[i]}}) "
+        f"MATCH (b:{identifier(object_)} {{id: $o[i]}}) "
+        f"MERGE (a)-[r:{rel_type(predicate)} {{key: $keys[i]}}]->(b) SET {_sets('r', keys, rest)} "
+        "RETURN count(r) AS written"
+    )
