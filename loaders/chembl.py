@@ -27,9 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tmekg.errors import LoaderError
-from tmekg.io import open_text, read_table, resolve
+from tmekg.io import open_text, optional, read_table, resolve
 from tmekg.loaders.drugcentral import antibody_action, drug_action, modality_of, pmids_in
-from tmekg.loaders.metalinksdb import optional
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
 SOURCE = "chembl-mechanism"

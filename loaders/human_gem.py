@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tmekg.errors import LoaderError
-from tmekg.io import open_text, resolve
+from tmekg.io import open_text, optional, resolve
 from tmekg.loaders.gem import GemGene, GemMetabolite, GemModel, GemReaction, Participant, records
 from tmekg.loaders.sbml import gene_xref, miriam_curies, read_sbml, to_curie
 from tmekg.model import Edge, LoadReport, Node
@@ -85,7 +85,7 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
     version = get_source(SOURCE).version
     if (directory / XLSX).exists():
         model = read_xlsx(directory, report)
-    elif _optional(directory, SBML) is not None:
+    elif optional(directory / SBML) is not None:
         model = read_sbml(resolve(directory / SBML), TAG, DATABASE, report)
     else:
         raise LoaderError(f"neither {XLSX} nor {SBML}(.gz) found", path=directory)
@@ -258,18 +258,11 @@ def _split(text: str) -> tuple[str, ...]:
 # --- annotation tables ---------------------------------------------------------------------------
 
 
-def _optional(directory: Path, name: str) -> Path | None:
-    try:
-        return resolve(directory / name)
-    except LoaderError:
-        return None
-
-
 def _tsv(
     directory: Path, name: str, key: str, columns: Mapping[str, str], report: LoadReport
 ) -> Iterator[tuple[dict[str, str], list[str]]]:
     """Rows of an optional annotation table with the CURIEs of its mapped columns."""
-    path = _optional(directory, name)
+    path = optional(directory / name)
     if path is None:
         return
     for row in _ragged_rows(path, (key, *columns)):

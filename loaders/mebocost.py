@@ -26,8 +26,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from tmekg.io import read_table, resolve
-from tmekg.loaders.metalinksdb import gene_id, hmdb_id, optional
+from tmekg.io import optional, read_table, resolve
+from tmekg.loaders.metalinksdb import gene_id, hmdb_id
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
 SOURCE = "mebocost"

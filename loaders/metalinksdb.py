@@ -24,8 +24,7 @@ import functools
 from collections.abc import Iterator
 from pathlib import Path
 
-from tmekg.errors import LoaderError
-from tmekg.io import read_table, resolve
+from tmekg.io import optional, read_table, resolve
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
 SOURCE = "metalinksdb"
@@ -49,14 +48,6 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
     if enzymes is not None:
         _read_enzymes(enzymes, graph, report)
     yield from graph.records()
-
-
-def optional(path: Path) -> Path | None:
-    """The file (or its ``.gz`` copy) if present, else ``None``."""
-    try:
-        return resolve(path)
-    except LoaderError:
-        return None
 
 
 def clean(value: str | None) -> str | None:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tmekg.errors import LoaderError
-from tmekg.io import open_text, resolve
+from tmekg.io import open_text, optional, resolve
 from tmekg.loaders.sbml import to_curie
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
@@ -66,10 +66,10 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
     seen: set[str] = set()
     yield from _pathways(resolve(directory / PATHWAYS[0]), version, seen, report)
     for name, db, category in MAPPINGS:
-        path = _optional(directory / name)
+        path = optional(directory / name)
         if path is not None:
             yield from _mapping(path, db, category, version, seen, report)
-    path = _optional(directory / RELATIONS[0])
+    path = optional(directory / RELATIONS[0])
     if path is not None:
         _relations(path, report)
 
@@ -95,13 +95,6 @@ def rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, 
                 yield reader.line_num, dict(zip(columns, (f.strip() for f in fields), strict=False))
         except (UnicodeDecodeError, OSError, EOFError) as exc:
             raise LoaderError(f"unreadable file ({exc})", path=path, line=reader.line_num + 1) from None
-
-
-def _optional(path: Path) -> Path | None:
-    try:
-        return resolve(path)
-    except LoaderError:
-        return None
 
 
 def _prov(version: str, path: Path, line: int) -> tuple[Provenance, ...]:

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from tmekg.io import read_table, resolve
+from tmekg.io import optional, read_table, resolve
 from tmekg.loaders.drugcentral import drug_action, drug_slug, modality_of
-from tmekg.loaders.metalinksdb import gene_id, optional
+from tmekg.loaders.metalinksdb import gene_id
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
 SOURCE = "repurposing-hub"

@@ -29,6 +29,18 @@ def resolve(path: str | Path) -> Path:
     raise LoaderError(f"file not found (also looked for {gz})", path=p)
 
 
+def optional(path: str | Path) -> Path | None:
+    """Like :func:`resolve` (``path`` or ``path.gz``), but ``None`` when neither exists.
+
+    >>> optional("/nonexistent/x.tsv") is None
+    True
+    """
+    try:
+        return resolve(path)
+    except LoaderError:
+        return None
+
+
 def open_text(path: str | Path, encoding: str = "utf-8-sig") -> IO[str]:
     """Open a text file, gzip-compressed or not, stripping a UTF-8 BOM.
 
