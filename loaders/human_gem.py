@@ -20,14 +20,13 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from tmekg.errors import LoaderError
-from tmekg.io import open_text, optional, resolve
+from tmekg.io import optional, read_table, resolve
 from tmekg.loaders.gem import GemGene, GemMetabolite, GemModel, GemReaction, Participant, records
 from tmekg.loaders.sbml import gene_xref, miriam_curies, read_sbml, to_curie
 from tmekg.model import Edge, LoadReport, Node
@@ -275,27 +274,9 @@ def _tsv(
 
 def _ragged_rows(path: Path, required: tuple[str, ...]) -> Iterator[dict[str, str]]:
     """Rows of a quoted TSV whose lines may lack trailing empty fields (as ``metabolites.tsv`` does)."""
-    with open_text(path) as handle:
-        reader = csv.reader(handle, delimiter="\t")
-        try:
-            header = [h.strip() for h in next(reader, [])]
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise LoaderError(
-                    f"missing column(s) {', '.join(missing)}; found {header[:12]}",
-                    path=path,
-                    line=1,
-                    field=missing[0],
-                )
-            for row in reader:
-                if len(row) > len(header):
-                    raise LoaderError(
-                        f"expected {len(header)} fields, found {len(row)}", path=path, line=reader.line_num
-                    )
-                if any(row):
-                    yield dict(zip(header, row + [""] * (len(header) - len(row)), strict=True))
-        except (UnicodeDecodeError, OSError, EOFError) as exc:
-            raise LoaderError(f"unreadable file ({exc})", path=path, line=reader.line_num + 1) from None
+    for _, row in read_table(path, "\t", required=required, pad_short=True):
+        if any(row.values()):
+            yield row
 
 
 def _metabolite_tsv(directory: Path, metabolites: dict[str, GemMetabolite], report: LoadReport) -> None:

@@ -69,11 +69,13 @@ def read_table(
     required: tuple[str, ...] = (),
     comment: str | None = None,
     quoted: bool = True,
+    pad_short: bool = False,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line_number, row_dict)`` from a delimited file with a header.
 
     Lines starting with ``comment`` (if given) are skipped; ``quoted=False`` reads quote characters
-    literally (plain TSV). Raises :class:`LoaderError` for an empty
+    literally (plain TSV); ``pad_short=True`` accepts rows that lack trailing empty fields (as
+    Human-GEM's ``metabolites.tsv`` has) and pads them with ``""``. Raises :class:`LoaderError` for an empty
     file, missing required columns, rows with the wrong number of fields, or bytes that are not valid
     text; each error names file, line and field.
     """
@@ -101,6 +103,8 @@ def read_table(
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
+            if pad_short and len(row) < len(header):
+                row = row + [""] * (len(header) - len(row))
             if len(row) != len(header):
                 raise LoaderError(
                     f"expected {len(header)} fields, found {len(row)} (truncated line or wrong delimiter?)",
