@@ -1,12 +1,15 @@
 """Benchmark: batched Bolt writer vs a per-record MERGE baseline, on a real ArcadeDB server (Bolt).
 
-Loads a graph into a throwaway ArcadeDB (started like the tests do, on free loopback ports) and
+Loads a graph (by default the full graph built from ``--data-dir``, ../shared/data, with every source
+found there; the curated graph replicated to ``--edges`` when that folder is absent or with
+``--replicated``) into a throwaway ArcadeDB (started like the tests do, on free loopback ports) and
 prints relationships/second for ``tmekg.sinks.neo4j.load_graph`` at a few batch sizes, for both
 parameter layouts side by side (``columns``: one list per field, the default; ``rows``: a list of
 row maps, the earlier form), and for the baseline (one MERGE per relationship, one transaction each)
 on a sample, measured in the same run, with the ratio (target >= 50x) and the best batch size. Run::
 
-    python benchmarks/bench_neo4j.py                       # curated graph replicated to ~50k edges
+    python benchmarks/bench_neo4j.py                       # full graph from ../shared/data
+    python benchmarks/bench_neo4j.py --replicated          # curated graph replicated to ~50k edges
     python benchmarks/bench_neo4j.py --store ~/.local/share/tmekg/store --batch-sizes 1000,5000
 
 Needs ``pip install arcadedb-embedded`` (it bundles its own JRE).
@@ -33,6 +36,8 @@ from tmekg.store import write_store
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from neo4j_server import ArcadeDBProcess  # test helper: starts ArcadeDB with Bolt
 
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
 
 def replicated_store(root: Path, target_edges: int) -> Path:
     """The curated graph copied ``k`` times with suffixed ids (copy 0 keeps the real ids)."""
@@ -54,6 +59,21 @@ def replicated_store(root: Path, target_edges: int) -> Path:
     graph = BuiltGraph(tuple(all_nodes), tuple(all_edges), {"bench": SourceReport()}, {})
     write_store(graph, root / "replicated")
     return root / "replicated"
+
+
+def bench_store(root: Path, args: argparse.Namespace) -> Path:
+    """The full graph from ``args.data_dir`` when it exists (and not ``--replicated``), else replicated."""
+    if args.replicated or not args.data_dir.is_dir():
+        return replicated_store(root, args.edges)
+    build_store(store=root / "full", sources=["all"], data=args.data_dir)
+    return root / "full"
+
+
+def driver_codec() -> str:
+    """Which packstream the driver uses: the Rust extension (``neo4j-rust-ext``) or pure Python."""
+    import importlib.util
+
+    return "Rust (neo4j-rust-ext)" if importlib.util.find_spec("neo4j._rust") else "pure Python"
 
 
 def baseline(kg: KnowledgeGraph, config: Neo4jConfig, sample: int) -> float:
@@ -115,7 +135,9 @@ def measure(kg: KnowledgeGraph, config: Neo4jConfig, sizes: list[int], sample: i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, help="A built store (default: curated graph replicated).")
+    parser.add_argument("--store", type=Path, help="A built store (default: full graph from --data-dir).")
+    parser.add_argument("--data-dir", type=Path, default=DATA, help="Source files for the full graph.")
+    parser.add_argument("--replicated", action="store_true", help="Use the replicated curated graph.")
     parser.add_argument("--edges", type=int, default=50_000, help="Edges of the replicated graph.")
     parser.add_argument("--sample", type=int, default=500, help="Relationships for the per-record baseline.")
     parser.add_argument("--batch-sizes", default="500,2000,5000,10000", help="Comma-separated batch sizes.")
@@ -123,13 +145,14 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.batch_sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="tmekg-bench-neo4j-") as tmp:
-        store = args.store or replicated_store(Path(tmp), args.edges)
+        store = args.store or bench_store(Path(tmp), args)
         server = ArcadeDBProcess(Path(tmp) / "arcadedb")
         server.start()
         try:
             with KnowledgeGraph.open(store) as kg:
                 uri = server.config().uri
                 print(f"graph: {len(kg)} nodes, {kg.edge_count} relationships; ArcadeDB at {uri}")
+                print(f"driver packstream: {driver_codec()}")
                 measure(kg, server.config(), sizes, args.sample, args.repeat)
         finally:
             server.stop()

@@ -37,7 +37,7 @@ from tmekg.schema import load_schema
 from tmekg.sinks.neo4j import (
     Neo4jLoadError,
     batch_rows,
-    batch_statement,
+    batch_statements,
     load_graph,
     node_query,
     plan,
@@ -45,6 +45,7 @@ from tmekg.sinks.neo4j import (
 )
 from tmekg.sinks.neo4j_model import (
     columns,
+    create_missing_query,
     edge_key,
     edge_properties,
     identifier,
@@ -84,7 +85,9 @@ def test_labels_and_properties_are_neo4j_typed() -> None:
 
 
 def test_only_validated_identifiers_reach_cypher() -> None:
-    assert "MERGE (n:Gene:Enzyme:TmekgNode {id: row.id})" in node_query(("Gene", "Enzyme", "TmekgNode"))
+    labels = ("Gene", "Enzyme", "TmekgNode")
+    assert "CREATE (n:Gene:Enzyme:TmekgNode {id: id})" in create_missing_query(labels)
+    assert "MATCH (n:Gene {id: row.id})" in node_query(labels)
     query = relationship_query("expressed_in", "Gene", "CellType")
     assert "MERGE (a)-[r:EXPRESSED_IN {key: row.key}]->(b)" in query and "$rows" in query
     for bad in ("Gene`) DETACH DELETE n //", "a b", "", "1abc"):
@@ -135,7 +138,11 @@ def test_columnar_parameters_carry_the_same_rows(curated: Path) -> None:
     with KnowledgeGraph.open(curated) as kg:
         for batch in plan(kg, 40):
             rows, common = batch_rows(kg, batch)
-            query, params = batch_statement(kg, batch)
+            statements = batch_statements(kg, batch)
+            assert len(statements) == (2 if batch.kind == "nodes" else 1)
+            query, params = statements[-1]
+            if batch.kind == "nodes":
+                assert statements[0][1] == {"ids": params["ids"]}
             ids = params["ids"] if batch.kind == "nodes" else params["keys"]
             assert "$rows" not in query and "rest" not in params and len(ids) == len(rows)
             names = [k for k in query.split() if k.startswith(("n.", "r."))]

@@ -158,8 +158,16 @@ class KnowledgeGraph:
 
     def edge(self, i: int) -> Edge:
         """The full record of edge ``i`` (properties and provenance)."""
+        return edge_from_dict(self.edge_record(i))
+
+    def edge_record(self, i: int) -> dict[str, Any]:
+        """Edge ``i`` as its stored JSON mapping (see :func:`tmekg.store.edge_to_dict`); no objects built.
+
+        For bulk exports that only flatten records (the Neo4j writer): about twice as fast as
+        :meth:`edge`.
+        """
         start, end = int(self.edge_offsets[i]), int(self.edge_offsets[i + 1])
-        return edge_from_dict(json.loads(self._edges_map[start:end]))
+        return json.loads(self._edges_map[start:end])
 
     def edges(self, predicate: str | None = None) -> Iterator[Edge]:
         """Iterate over full edge records, optionally of one predicate."""

@@ -1,18 +1,23 @@
-"""Load a store into Neo4j 5 over Bolt: constraints, batched idempotent MERGEs, a final count check.
+"""Load a store into Neo4j 5 over Bolt: constraints, batched idempotent upserts, a final count check.
 
 What the graph looks like in Neo4j (labels, relationship types, keys, properties) is defined in
 :mod:`tmekg.sinks.neo4j_model`. Only labels and types that passed its identifier check are put into
 Cypher text; every value travels as a ``$parameter``. Nodes are written first, grouped by label set,
-then relationships, grouped by type and endpoint categories, each batch as one statement in a
-managed write transaction (``session.execute_write``). Parameters are columnar, one list per field
-(``UNWIND range(0, size($ids) - 1) AS i MERGE (n:Gene {id: $ids[i]}) SET n.name = $c0[i], ...,
-n += $common``): ArcadeDB decodes flat lists about twice as fast as a list of nested maps, and
-``$common`` carries the properties every row shares, sent once. A value a row lacks is ``null``,
-which removes a stale property on a rerun. Property names reach Cypher only after the identifier
-check; any other name travels in a per-row ``$rest`` map. A worker thread builds the next batch's
+then relationships, grouped by type and endpoint categories, each batch in one managed write
+transaction (``session.execute_write``). A node batch is two statements: create the missing nodes
+with all their labels, then set the properties of all of them, matched on the category's unique
+``id`` (see :func:`~tmekg.sinks.neo4j_model.create_missing_query` for why not a multi-label MERGE);
+a relationship batch is one ``MERGE (a)-[r:TYPE {key: ...}]->(b)`` between endpoints matched on
+their category's ``id``. Parameters are columnar, one list per field (``UNWIND range(0, size($ids)
+- 1) AS i MATCH (n:Gene {id: $ids[i]}) SET n.name = $c0[i], ..., n += $common``): ArcadeDB decodes
+flat lists about twice as fast as a list of nested maps, and ``$common`` carries the properties
+every row shares, sent once. A value a row lacks is ``null``, which removes a stale property on a
+rerun. Property names reach Cypher only after the identifier check; any other name travels in a
+per-row ``$rest`` map. Edge records are flattened straight from the store's JSON
+(:meth:`~tmekg.graph.KnowledgeGraph.edge_record`), and a worker thread builds the next batch's
 parameters while the server runs the current one. A failed batch
-raises :class:`Neo4jLoadError` saying what was committed; MERGE makes a rerun complete the load
-without duplicates. ``replace`` deletes exactly the nodes labelled ``TmekgNode`` first.
+raises :class:`Neo4jLoadError` saying what was committed; create-if-missing and MERGE make a rerun
+complete the load without duplicates. ``replace`` deletes exactly the nodes labelled ``TmekgNode`` first.
 
 Examples
 --------
@@ -35,7 +40,7 @@ from tmekg.schema import Schema, load_schema
 from tmekg.sinks.neo4j_model import (
     COMMON_LABEL,
     columns,
-    edge_properties,
+    create_missing_query,
     expected_counts,
     hoist,
     identifier,
@@ -43,6 +48,7 @@ from tmekg.sinks.neo4j_model import (
     node_labels,
     node_properties,
     node_query,
+    record_properties,
     rel_type,
     relationship_columns_query,
     relationship_query,
@@ -156,28 +162,42 @@ def batch_rows(
             rows.append({"id": props.pop("id"), "props": props})
     else:
         for i in batch.members:
-            edge = kg.edge(i)
-            props = edge_properties(edge, schema)
-            rows.append({"s": edge.subject, "o": edge.object, "key": props.pop("key"), "props": props})
+            record = kg.edge_record(i)
+            props = record_properties(record, schema)
+            rows.append(
+                {"s": record["subject"], "o": record["object"], "key": props.pop("key"), "props": props}
+            )
     return hoist(rows)
 
 
-def batch_statement(
+Statement = tuple[str, dict[str, Any]]
+
+
+def batch_statements(
     kg: KnowledgeGraph, batch: Batch, schema: Schema | None = None, columnar: bool = True
-) -> tuple[str, dict[str, Any]]:
-    """The query and parameters of a batch: columnar (default) or the row-map form ``$rows``."""
+) -> list[Statement]:
+    """The statements of a batch, run in order in one transaction; the last returns the written count.
+
+    Nodes: create the missing ones (:func:`create_missing_query`), then set properties.
+    Relationships: one MERGE. Parameters columnar (default) or as row maps ``$rows``.
+    """
     rows, common = batch_rows(kg, batch, schema)
+    first = (
+        [(create_missing_query(batch.target), {"ids": [r["id"] for r in rows]})]
+        if batch.kind == "nodes"
+        else []
+    )
     if not columnar:
-        return batch.query, {"rows": rows, "common": common}
+        return [*first, (batch.query, {"rows": rows, "common": common})]
     keys, params, rest = columns(rows)
     params["common"] = common
     if rest:
         params["rest"] = [r["props"] for r in rows]
     if batch.kind == "nodes":
-        params["ids"] = [r["id"] for r in rows]
-        return node_columns_query(batch.target, keys, rest), params
+        params["ids"] = first[0][1]["ids"]
+        return [*first, (node_columns_query(batch.target, keys, rest), params)]
     params |= {"s": [r["s"] for r in rows], "o": [r["o"] for r in rows], "keys": [r["key"] for r in rows]}
-    return relationship_columns_query(*batch.target, keys, rest), params
+    return [(relationship_columns_query(*batch.target, keys, rest), params)]
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -281,9 +301,9 @@ def write_batches(
     """Run the batches in order, each in its own managed write transaction; counts written per kind."""
     written: Counter[str] = Counter()
     totals = Counter(b.kind for b in batches for _ in b.members)
-    with closing(_prepared(kg, batches, schema, columnar)) as statements:  # joins the worker on errors
-        for i, (batch, (query, params)) in enumerate(zip(batches, statements, strict=False)):
-            _write_one(session, i, batches, written, query, params)
+    with closing(_prepared(kg, batches, schema, columnar)) as prepared:  # joins the worker on errors
+        for i, (batch, statements) in enumerate(zip(batches, prepared, strict=False)):
+            _write_one(session, i, batches, written, statements)
             if progress:
                 progress(batch.kind, written[batch.kind], totals[batch.kind])
             if on_batch:
@@ -292,14 +312,14 @@ def write_batches(
 
 
 def _write_one(
-    session: Session, i: int, batches: list[Batch], written: Counter[str], query: str, params: dict[str, Any]
+    session: Session, i: int, batches: list[Batch], written: Counter[str], statements: list[Statement]
 ) -> None:
     from neo4j import exceptions
 
     batch = batches[i]
     size = len(batch.members)
     try:
-        count = session.execute_write(_run_batch, query, params)
+        count = session.execute_write(_run_batch, statements)
     except (exceptions.Neo4jError, exceptions.DriverError, OSError) as exc:
         raise _partial(i, batches, written, _reason(exc)) from None
     if count != size:
@@ -310,22 +330,25 @@ def _write_one(
 
 def _prepared(
     kg: KnowledgeGraph, batches: list[Batch], schema: Schema, columnar: bool
-) -> Iterator[tuple[str, dict[str, Any]]]:
+) -> Iterator[list[Statement]]:
     """Batch statements in order; a worker thread builds the next one while the server runs this one."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = [pool.submit(batch_statement, kg, b, schema, columnar) for b in batches[:1]]
+        ahead = [pool.submit(batch_statements, kg, b, schema, columnar) for b in batches[:1]]
         for nxt in batches[1:]:
             current = ahead.pop()
-            ahead.append(pool.submit(batch_statement, kg, nxt, schema, columnar))
+            ahead.append(pool.submit(batch_statements, kg, nxt, schema, columnar))
             yield current.result()
         if ahead:
             yield ahead.pop().result()
 
 
-def _run_batch(tx: Any, query: str, params: dict[str, Any]) -> int:
-    return int(tx.run(query, params).single()[0])
+def _run_batch(tx: Any, statements: list[Statement]) -> int:
+    count = 0
+    for query, params in statements:
+        count = int(tx.run(query, params).single()[0])
+    return count
 
 
 def _partial(i: int, batches: list[Batch], written: Counter[str], reason: str) -> Neo4jLoadError:
@@ -333,7 +356,7 @@ def _partial(i: int, batches: list[Batch], written: Counter[str], reason: str) -
     message = (
         f"Neo4j load stopped at batch {i + 1}/{len(batches)} ({batch.kind} {batch.label}): {reason}. "
         f"Committed before it: {i} batches ({written['nodes']} nodes, {written['relationships']} "
-        "relationships). Fix the cause and rerun: batches are idempotent MERGEs, so a rerun completes "
+        "relationships). Fix the cause and rerun: batches are idempotent upserts, so a rerun completes "
         "the load without duplicates."
     )
     return Neo4jLoadError(message, i, written["nodes"], written["relationships"])
