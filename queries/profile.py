@@ -1,7 +1,8 @@
 """Sample profiles: read an expression table, detect its scale, score signatures, assign subtypes.
 
-The rules (scale detection, singscore, the Karasinska et al. 2020 subtype split) are documented in
-``docs/profiles.md``; the gene sets are data in ``queries/signatures.yaml``.
+The rules (scale detection, singscore, the Karasinska et al. 2020 subtype split with its co-expression
+refinement, :mod:`tmekg.queries.coexpression`) are documented in ``docs/profiles.md``; the gene sets are
+data in ``queries/signatures.yaml``.
 
 Examples
 --------
@@ -23,6 +24,7 @@ import numpy as np
 import yaml
 
 from tmekg.errors import TmekgError
+from tmekg.queries.coexpression import SignatureCore, refine_signatures
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,13 +60,18 @@ class Expression:
 
 @dataclass
 class Profile:
-    """Per-sample signature scores and subtypes, plus what was missing."""
+    """Per-sample signature scores and subtypes, plus what was missing.
+
+    ``subtype_genes`` holds the genes each subtype signature kept for this cohort (its co-expressed
+    core, or the full candidate list without refinement) and the note saying which.
+    """
 
     table: pd.DataFrame
     expression: Expression
     missing: dict[str, list[str]]
     metabolites: pd.DataFrame | None = None
     unmapped_metabolites: list[str] = field(default_factory=list)
+    subtype_genes: SignatureCore | None = None
 
 
 # -- reading -------------------------------------------------------------------------------------------
@@ -284,22 +291,38 @@ def axis_scores(
     return pd.DataFrame(scores, index=log.columns), missing
 
 
-def assign_subtypes(log: pd.DataFrame) -> pd.DataFrame:
+def subtype_genes(log: pd.DataFrame) -> SignatureCore:
+    """The genes each subtype signature keeps for this cohort (co-expression refinement, see
+    :func:`tmekg.queries.coexpression.refine_signatures`; full candidate lists below
+    ``subtypes.refinement.min_samples`` samples).
+
+    Examples
+    --------
+    >>> subtype_genes(expr.log).kept["glycolytic"]          # doctest: +SKIP
+    ['ALDOA', 'ENO1', 'GAPDH', 'PGK1', 'PKM', 'TPI1']
+    """
+    spec = load_signatures()["subtypes"]
+    return refine_signatures(log, spec["signatures"], spec["refinement"])
+
+
+def assign_subtypes(log: pd.DataFrame, genes: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Karasinska et al. (2020) metabolic subtypes from median cohort z-scores of the two signatures.
 
-    Columns: ``glycolytic_median_z``, ``cholesterogenic_median_z``, ``subtype`` (``unassigned`` with
-    fewer than ``min_samples`` samples or too few signature genes measured).
+    ``genes`` are the genes used per signature (default: :func:`subtype_genes`). Columns:
+    ``glycolytic_median_z``, ``cholesterogenic_median_z``, ``subtype`` (``unassigned`` with fewer than
+    ``min_samples`` samples or fewer than ``min_coverage`` of a signature's candidate genes measured).
     """
     import pandas as pd
 
     spec = load_signatures()["subtypes"]
     floor = float(load_signatures()["scoring"]["min_coverage"])
+    genes = subtype_genes(log).kept if genes is None else genes
     z = log.sub(log.mean(axis=1), axis=0).div(log.std(axis=1, ddof=1).replace(0, np.nan), axis=0)
     out = pd.DataFrame(index=log.columns)
     ok = log.shape[1] >= int(spec["min_samples"])
-    for name, genes in spec["signatures"].items():
-        _, cov = _coverage(log, genes)
-        rows = z.loc[z.index.isin(genes)].fillna(0.0)
+    for name, candidates in spec["signatures"].items():
+        _, cov = _coverage(log, candidates)
+        rows = z.loc[z.index.isin(genes[name])].fillna(0.0)
         out[f"{name}_median_z"] = rows.median(axis=0) if ok and cov >= floor else np.nan
     glyc, chol = out["glycolytic_median_z"], out["cholesterogenic_median_z"]
     labels = np.select(
@@ -309,6 +332,18 @@ def assign_subtypes(log: pd.DataFrame) -> pd.DataFrame:
     )
     out["subtype"] = labels
     return out
+
+
+def _subtype_columns(
+    log: pd.DataFrame, ranks: np.ndarray, missing: dict[str, list[str]]
+) -> tuple[pd.DataFrame, SignatureCore]:
+    """Subtype calls plus the singscores of the kept subtype genes; adds missing candidates to ``missing``."""
+    core = subtype_genes(log)
+    subtypes = assign_subtypes(log, core.kept)
+    for name, genes in load_signatures()["subtypes"]["signatures"].items():
+        missing[f"subtype:{name}"] = _coverage(log, genes)[0]
+        subtypes[f"{name}_singscore"] = singscore(log, core.kept[name], ranks)
+    return subtypes, core
 
 
 def profile(
@@ -331,10 +366,7 @@ def profile(
         raise ProfileError(f"{expr.path}: no sample '{sample}' (samples: {', '.join(expr.log.columns[:8])})")
     ranks = gene_ranks(expr.log)
     scores, missing = axis_scores(expr.log, ranks)
-    subtypes = assign_subtypes(expr.log)
-    for name, genes in load_signatures()["subtypes"]["signatures"].items():
-        missing[f"subtype:{name}"] = _coverage(expr.log, genes)[0]
-        subtypes[f"{name}_singscore"] = singscore(expr.log, genes, ranks)
+    subtypes, core = _subtype_columns(expr.log, ranks, missing)
     table = subtypes.join(scores)
     table.insert(0, "subtype", table.pop("subtype"))
     table.insert(0, "sample", table.index)
@@ -346,7 +378,7 @@ def profile(
     if sample is not None:
         table = table.loc[[sample]]
         metab = metab[[sample]] if metab is not None and sample in metab.columns else metab
-    return Profile(table.reset_index(drop=True), expr, missing, metab, lost)
+    return Profile(table.reset_index(drop=True), expr, missing, metab, lost, core)
 
 
 def plot_profile(result: Profile, out: str | Path, max_samples: int = 60) -> Path:

@@ -1,7 +1,9 @@
-"""Sample profiles: reading, scale detection, singscore, Karasinska subtypes, robustness, CLI, figure."""
+"""Sample profiles: reading, scale detection, singscore, Karasinska subtypes (Reactome gene sets,
+co-expression refinement), robustness, CLI, figure."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,6 +16,7 @@ from typer.testing import CliRunner
 from tmekg.cli_profile import parse_sample_spec
 from tmekg.cli_profile import profile as profile_command
 from tmekg.errors import TmekgError
+from tmekg.queries.coexpression import core_of
 from tmekg.queries.profile import (
     ProfileError,
     assign_subtypes,
@@ -23,7 +26,16 @@ from tmekg.queries.profile import (
     profile,
     read_expression,
     singscore,
+    subtype_genes,
 )
+
+# Reactome "Glycolysis" genes that Human-GEM (a metabolic model) does not list: the PP2A subunits.
+# Symbols as in the "Glycolysis" reactome line of dhimmel/pathways 1bd2c68
+# "download/Pathway Commons.7.All.GSEA.hgnc.gmt".
+PP2A = {"5515": "PPP2CA", "5516": "PPP2CB", "5518": "PPP2R1A", "5519": "PPP2R1B", "5528": "PPP2R5D"}
+# planted co-expressed glycolytic block, and Reactome glycolysis genes that are pure noise in that cohort
+BLOCK = ["ALDOA", "ENO1", "GAPDH", "GPI", "PFKL", "PFKP", "PGAM1", "PGK1", "PKM", "TPI1"]
+NOISE = ["ALDOB", "GAPDHS", "PFKFB1", "PKLR", "PPP2CA"]
 
 
 @pytest.fixture()
@@ -187,3 +199,96 @@ def test_cli_profile_tsv_and_errors(cohort: Path, store_dir: Path, tmp_path: Pat
     assert header.startswith("sample\tsubtype") and row.startswith("S2\tglycolytic")
     bad = runner.invoke(_app(), ["profile", str(tmp_path / "none.tsv")])
     assert bad.exit_code == 1 and "no such file" in bad.output
+
+
+def _coexpressed_cohort(n_samples: int, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """log2 expression (genes x samples) and the two latent activities behind it.
+
+    BLOCK genes follow one latent glycolytic activity, every Reactome cholesterogenic gene another
+    (independent) one, both with loading 0.8 and gene noise sd 0.4; NOISE genes and 20 filler genes are
+    independent noise (sd 0.8). The other Reactome glycolysis genes are not measured.
+    """
+    rng = np.random.default_rng(seed)
+    glyc, chol = rng.normal(size=n_samples), rng.normal(size=n_samples)
+    cholesterogenic = load_signatures()["subtypes"]["signatures"]["cholesterogenic"]
+    latents = {**dict.fromkeys(BLOCK, glyc), **dict.fromkeys(cholesterogenic, chol)}
+    genes = [*BLOCK, *NOISE, *cholesterogenic, *(f"FILLER{i}" for i in range(20))]
+    rows = []
+    for gene in genes:
+        latent = latents.get(gene)
+        noise = rng.normal(0, 0.8 if latent is None else 0.4, n_samples)
+        rows.append(7 + rng.uniform(-2, 2) + noise + (0.0 if latent is None else 0.8 * latent))
+    log = pd.DataFrame(rows, index=genes, columns=[f"P{i:02d}" for i in range(n_samples)])
+    return log, glyc, chol
+
+
+def test_refinement_keeps_the_coexpressed_block_and_drops_noise_genes() -> None:
+    log, glyc, chol = _coexpressed_cohort(60)
+    core = subtype_genes(log)
+    assert core.refined and "60 samples" in core.note
+    glycolytic_core = ["ALDOA", "ENO1", "GAPDH", "GPI", "PFKL", "PFKP", "PGAM1", "PGK1", "PKM", "TPI1"]
+    assert core.kept["glycolytic"] == glycolytic_core
+    assert core.dropped["glycolytic"] == ["ALDOB", "GAPDHS", "PFKFB1", "PKLR", "PPP2CA"]
+    assert core.kept["cholesterogenic"] == load_signatures()["subtypes"]["signatures"]["cholesterogenic"]
+    assert core.dropped["cholesterogenic"] == []
+    # the subtype split uses the core: clear-cut samples fall in the quadrant of their latent activities
+    table = assign_subtypes(log, core.kept)
+    clear = (np.abs(glyc) > 0.5) & (np.abs(chol) > 0.5)
+    quadrants = [(glyc > 0) & (chol > 0), glyc > 0, chol > 0]
+    expected = np.select(quadrants, ["mixed", "glycolytic", "cholesterogenic"], "quiescent")
+    assert list(table["subtype"][clear]) == list(expected[clear])
+
+
+def test_few_samples_fall_back_to_the_full_candidate_lists() -> None:
+    log, _, _ = _coexpressed_cohort(60)
+    core = subtype_genes(log.iloc[:, :12])  # below subtypes.refinement.min_samples (20)
+    assert not core.refined and core.note.startswith("12 samples (< 20)")
+    assert core.kept["glycolytic"] == sorted(BLOCK + NOISE)  # every measured candidate, noise included
+    assert core.dropped == {"glycolytic": [], "cholesterogenic": []}
+
+
+def test_core_is_the_cluster_holding_most_of_the_set() -> None:
+    sets = {"a": ["A1", "A2", "A3", "A4"], "b": ["B1", "B2"]}
+    clusters = [["A1", "B1", "B2"], ["A2", "A3", "X"], ["A4"]]
+    assert core_of("a", sets, clusters) == ["A2", "A3"]
+    assert core_of("b", sets, clusters) == ["B1", "B2"]  # the other set's genes in that cluster are not kept
+    assert core_of("a", sets, [["A1", "A2", "X", "Y"], ["A3", "A4"]]) == ["A3", "A4"]  # tie: smaller cluster
+
+
+def test_profile_and_cli_report_the_kept_genes(tmp_path: Path, store_dir: Path) -> None:
+    log, _, _ = _coexpressed_cohort(60)
+    path = _write(tmp_path, log)
+    result = profile(path)
+    assert result.subtype_genes is not None and result.subtype_genes.kept["glycolytic"] == BLOCK
+    runner = CliRunner()
+    out = runner.invoke(_app(), ["profile", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["subtype_genes"]["refined"] and doc["subtype_genes"]["kept"]["glycolytic"] == BLOCK
+    assert doc["subtype_genes"]["dropped"]["glycolytic"] == sorted(NOISE)
+    table = runner.invoke(_app(), ["profile", str(path), "--format", "tsv"])
+    assert "glycolytic genes kept (10): ALDOA, ENO1" in table.output
+    assert "dropped: ALDOB, GAPDHS, PFKFB1, PKLR, PPP2CA" in table.output
+
+
+def _reactome_symbols(shared: Path, identifier: str, name: str) -> list[str]:
+    """The HGNC symbols of one Reactome row of dhimmel/pathways (Entrez ids mapped with Human-GEM)."""
+    pathways = pd.read_csv(shared / "pathway_genesets_dhimmel" / "pathways.tsv.gz", sep="\t", dtype=str)
+    row = pathways.set_index("identifier").loc[identifier]
+    assert (row["name"], row["source"], row["license"]) == (name, "reactome", "CC BY 4.0")
+    genes = pd.read_csv(shared / "human-gem" / "genes.tsv.gz", sep="\t", dtype=str)
+    genes = genes.dropna(subset=["geneEntrezID"])
+    genes = genes.assign(entrez=genes["geneEntrezID"].str.split(";")).explode("entrez")
+    symbols = genes.groupby("entrez")["geneSymbols"].agg(set).to_dict()
+    assert not set(PP2A) & set(symbols)  # the supplement only fills ids Human-GEM lacks
+    ids = row["genes"].split("|")
+    assert len(ids) == int(row["n_genes"])
+    assert all(len(symbols.get(i, {PP2A.get(i)})) == 1 for i in ids)  # one symbol per id
+    return sorted(next(iter(symbols[i])) if i in symbols else PP2A[i] for i in ids)
+
+
+def test_subtype_signatures_are_the_reactome_sets(shared_data: Path) -> None:
+    shipped = load_signatures()["subtypes"]["signatures"]
+    assert shipped["glycolytic"] == _reactome_symbols(shared_data, "PC7_4269", "Glycolysis")
+    cholesterol = _reactome_symbols(shared_data, "PC7_2565", "Cholesterol biosynthesis")
+    assert shipped["cholesterogenic"] == cholesterol

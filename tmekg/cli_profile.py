@@ -63,6 +63,9 @@ def profile(
 ) -> None:
     """Metabolic subtype (Karasinska et al. 2020) and pathway activity scores of expression samples.
 
+    With 20 or more samples the Reactome glycolysis and cholesterol-biosynthesis genes are first reduced to
+    their co-expressed cores; the genes kept per signature are printed on stderr (JSON: subtype_genes).
+
     Example: tmekg profile cohort.tsv --figure profile.png
     """
     from tmekg.queries.profile import plot_profile
@@ -97,11 +100,14 @@ def _plain(value: Any) -> Any:
 
 
 def profile_document(result: Any) -> dict[str, Any]:
-    """The JSON document of a profile: scale, samples, missing genes, unmapped ids, metabolites."""
+    """The JSON document of a profile: scale, samples, subtype genes, missing genes, unmapped ids,
+    metabolites."""
+    core = result.subtype_genes
     doc = {
         "file": str(result.expression.path),
         "scale": result.expression.scale,
         "samples": result.table.astype(object).where(result.table.notna(), None).to_dict("records"),
+        "subtype_genes": None if core is None else _core_document(core),
         "missing_genes": {k: v for k, v in result.missing.items() if v},
         "unmapped_ids": result.expression.unmapped,
     }
@@ -111,9 +117,25 @@ def profile_document(result: Any) -> dict[str, Any]:
     return doc
 
 
+def _core_document(core: Any) -> dict[str, Any]:
+    """The genes each subtype signature kept (``SignatureCore``) as a JSON-ready dict."""
+    return {"refined": core.refined, "note": core.note, "kept": core.kept, "dropped": core.dropped}
+
+
+def _report_core(core: Any) -> None:
+    """Say on stderr which genes each subtype signature kept (co-expressed core or full list)."""
+    if core is None:
+        return
+    typer.echo(f"subtype genes: {core.note}", err=True)
+    for name, genes in core.kept.items():
+        dropped = f"; dropped: {', '.join(core.dropped[name])}" if core.dropped[name] else ""
+        typer.echo(f"{name} genes kept ({len(genes)}): {', '.join(genes)}{dropped}", err=True)
+
+
 def _report_missing(result: Any) -> None:
     expr = result.expression
     typer.echo(f"scale: {expr.scale}; {expr.log.shape[0]} genes x {expr.log.shape[1]} samples", err=True)
+    _report_core(result.subtype_genes)
     for name, genes in result.missing.items():
         if genes:
             typer.echo(f"missing from {name}: {', '.join(genes)}", err=True)
