@@ -12,15 +12,19 @@ two context-restricted facts, damping w = 0.5:
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from tmekg.cli import app
 from tmekg.graph import KnowledgeGraph
 from tmekg.pipeline import CURATED, build_store
 from tmekg.queries.context_diff import context_diff, diff_masks
-from tmekg.queries.rank import rank
+from tmekg.queries.rank import context_mask, gene_paths, make_scorer, rank
 from tmekg.queries.scoring import ScoringError, default_config
 from tmekg.validate import validate_file
 
@@ -125,10 +129,15 @@ def test_curated_context_files_validate() -> None:
 
 
 @pytest.fixture(scope="module")
-def curated(tmp_path_factory: pytest.TempPathFactory):
+def curated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("curated") / "store"
     build_store(store=root, sources=[CURATED])
-    with KnowledgeGraph.open(root) as graph:
+    return root
+
+
+@pytest.fixture(scope="module")
+def curated(curated_store: Path):
+    with KnowledgeGraph.open(curated_store) as graph:
         yield graph
 
 
@@ -140,3 +149,61 @@ def test_curated_contexts_move_documented_targets(curated) -> None:
     assert pgd["baseline_components"]["score"] == 0.0 and pgd["delta"] > 0
     entpd1 = context_diff(curated, "ENTPD1", "anti-PD-1", "hypoxic-core", inherit=True)
     assert "ENTPD1 -expressed_in-> PDAC neoplastic cell" in {e["edge"] for e in entpd1["contextual_edges"]}
+
+
+# -- peritoneal metastasis: the context-only facts move exactly the combinations whose paths they touch --
+PERITONEAL_FACTS = {
+    "XBP1 -decreases-> IFN-gamma production",
+    "XBP1 -decreases-> dendritic cell antigen presentation",
+    "tumour-associated macrophage -secretes-> itaconic acid",
+}
+
+
+def _path_nodes(scorer, gene_id: str) -> set[str]:
+    """Every node on any mechanism path of one gene."""
+    return {n for path, _effect in gene_paths(scorer, scorer.hetmat.index(gene_id)) for n in path.nodes}
+
+
+def test_peritoneal_facts_change_the_ranking_where_they_apply(curated) -> None:
+    pdac, peri = make_scorer(curated, "PDAC"), make_scorer(curated, "peritoneal-metastasis")
+    base, ctx = context_mask(curated, "PDAC"), context_mask(curated, "peritoneal-metastasis")
+    only_here = np.flatnonzero(ctx & ~base)  # facts valid in peritoneal metastases only
+    facts = {
+        f"{curated.node(e.subject).name} -{e.predicate}-> {curated.node(e.object).name}"
+        for e in map(curated.edge, only_here)
+    }
+    # the peritoneal context inherits every PDAC fact, so the only difference is its own three facts
+    assert facts == PERITONEAL_FACTS and not (base & ~ctx).any()
+    touched = {n for row in only_here for n in (curated.edge(row).subject, curated.edge(row).object)}
+
+    s_pdac, s_peri = pdac.components().score, peri.components().score
+    genes = pdac.hetmat.ids["Gene"]
+    xbp1, acod1 = pdac.hetmat.index("HGNC.SYMBOL:XBP1"), pdac.hetmat.index("HGNC.SYMBOL:ACOD1")
+    k = pdac.classes.index("CD40-agonist")
+    # XBP1 -| IFN-gamma (Song 2018) and -| DC antigen presentation (Cubillos-Ruiz 2015): +1.8 for CD40-agonist
+    assert s_peri[xbp1, k] - s_pdac[xbp1, k] > 1.0
+    assert (s_peri[xbp1] > s_pdac[xbp1]).all()
+    # ACOD1 -expressed_in-> TAM -secretes-> itaconate (Weiss 2018) exists in peritoneal metastases only
+    assert (s_peri[acod1] > s_pdac[acod1]).all()
+
+    untouched = 0
+    for row in pdac.targets:
+        gene = genes[row]
+        if touched & (_path_nodes(pdac, gene) | _path_nodes(peri, gene)):
+            continue
+        untouched += 1
+        np.testing.assert_allclose(s_peri[row], s_pdac[row], rtol=0, atol=1e-12, err_msg=gene)
+    assert untouched >= 15  # 21 of 94 targets never reach XBP1, TAM, itaconate or the two effects
+
+
+def test_explain_lists_the_peritoneal_fact(curated_store: Path) -> None:
+    args = ["explain", "XBP1", "CD40-agonist", "--context", "peritoneal-metastasis", "--format", "json"]
+    result = CliRunner().invoke(app, [*args, "--store", str(curated_store)])
+    assert result.exit_code == 0, result.output
+    diff = json.loads(result.output)["context_diff"]
+    assert diff["delta"] > 1.0
+    facts = {f["edge"]: f for f in diff["contextual_edges"]}
+    ifng = facts["XBP1 -decreases-> IFN-gamma production"]
+    assert ifng["contexts"] == ["TMEKG:context.peritoneal-metastasis"] and ifng["in_context"]
+    assert "PMID:30305738" in ifng["evidence"] and ifng["status"] == ["verified"]
+    assert facts["XBP1 -decreases-> dendritic cell antigen presentation"]["status"] == ["unverified"]
