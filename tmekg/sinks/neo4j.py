@@ -182,11 +182,8 @@ def batch_statements(
     Relationships: one MERGE. Parameters columnar (default) or as row maps ``$rows``.
     """
     rows, common = batch_rows(kg, batch, schema)
-    first = (
-        [(create_missing_query(batch.target), {"ids": [r["id"] for r in rows]})]
-        if batch.kind == "nodes"
-        else []
-    )
+    ids = [r["id"] for r in rows] if batch.kind == "nodes" else []
+    first = [(create_missing_query(batch.target), {"ids": ids})] if ids else []
     if not columnar:
         return [*first, (batch.query, {"rows": rows, "common": common})]
     keys, params, rest = columns(rows)
@@ -194,7 +191,7 @@ def batch_statements(
     if rest:
         params["rest"] = [r["props"] for r in rows]
     if batch.kind == "nodes":
-        params["ids"] = first[0][1]["ids"]
+        params["ids"] = ids
         return [*first, (node_columns_query(batch.target, keys, rest), params)]
     params |= {"s": [r["s"] for r in rows], "o": [r["o"] for r in rows], "keys": [r["key"] for r in rows]}
     return [(relationship_columns_query(*batch.target, keys, rest), params)]

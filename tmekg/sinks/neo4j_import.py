@@ -28,9 +28,9 @@ from tmekg.sinks.neo4j import schema_statements
 from tmekg.sinks.neo4j_model import (
     EDGE_FIELDS,
     NODE_FIELDS,
-    edge_properties,
     node_labels,
     node_properties,
+    record_properties,
     rel_type,
 )
 
@@ -177,15 +177,15 @@ def _write_relationships(kg: KnowledgeGraph, schema: Schema, result: ImportExpor
         if not len(indices):
             continue
         specs = dict(schema.predicate(predicate).properties)
-        edges = [kg.edge(int(i)) for i in indices]
-        props = [edge_properties(e, schema) for e in edges]
+        records = [kg.edge_record(int(i)) for i in indices]
+        props = [record_properties(r, schema) for r in records]
         extra = sorted({k for p in props for k in p} - set(EDGE_FIELDS))
         columns = [*EDGE_FIELDS, *extra]
         head = [":START_ID", ":END_ID", ":TYPE", *header(columns, specs)]
         kind = rel_type(predicate)
         rows = [
-            [e.subject, e.object, kind, *(cell(p.get(c), result) for c in columns)]
-            for e, p in zip(edges, props, strict=True)
+            [r["subject"], r["object"], kind, *(cell(p.get(c), result) for c in columns)]
+            for r, p in zip(records, props, strict=True)
         ]
         _write(result.folder / f"relationships_{kind}.csv", head, rows, result)
         result.relationships += len(rows)
