@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tmekg.errors import LoaderError
-from tmekg.io import read_bytes
+from tmekg.io import files_with_suffix, read_bytes
 from tmekg.loaders.sbml import to_curie
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
@@ -69,18 +69,9 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
     from tmekg.loaders import get_source
 
     version = get_source(SOURCE).version
-    files = sorted(
-        {
-            p.name.removesuffix(".gz"): p
-            for p in directory.glob("*.xml*")
-            if p.name.endswith((".xml", ".xml.gz"))
-        }.items()
-    )
-    if not files:
-        raise LoaderError("no *.xml KGML files found", path=directory)
     nodes: dict[str, Node] = {}
     edges: dict[tuple[str, str, str], Edge] = {}
-    for _name, path in files:
+    for path in files_with_suffix(directory, ".xml", "KGML"):
         for record in _File(path, version, report).records():
             if isinstance(record, Edge):
                 edges.setdefault((record.subject, record.predicate, record.object), record)

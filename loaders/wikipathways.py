@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tmekg.errors import LoaderError
+from tmekg.io import files_with_suffix
 from tmekg.loaders.gem import best_id
 from tmekg.loaders.gpml import Element, Interaction, Pathway, parse_gpml
 from tmekg.loaders.sbml import to_curie
@@ -95,17 +95,9 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
     """
     from tmekg.loaders import get_source
 
-    files = sorted(
-        {
-            p.name.removesuffix(".gz"): p
-            for p in directory.glob("*.gpml*")
-            if p.name.endswith((".gpml", ".gpml.gz"))
-        }.items()
-    )
-    if not files:
-        raise LoaderError("no *.gpml files found", path=directory)
+    files = files_with_suffix(directory, ".gpml")
     graph = _Graph(get_source(SOURCE).version, report)
-    for _name, path in files:
+    for path in files:
         pathway = parse_gpml(path, report)
         if pathway.organism and pathway.organism != HUMAN:
             report.skip("non-human pathway", f"{pathway.wpid} ({pathway.organism})")

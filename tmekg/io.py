@@ -41,6 +41,28 @@ def optional(path: str | Path) -> Path | None:
         return None
 
 
+def files_with_suffix(directory: str | Path, suffix: str, what: str = "") -> list[Path]:
+    """Every ``*<suffix>`` or ``*<suffix>.gz`` file of ``directory``, sorted by name without ``.gz``.
+
+    A file present both plain and gzipped counts once. Raises :class:`LoaderError` when there is
+    none (``what`` names the kind of file in the message).
+
+    >>> files_with_suffix("/nonexistent", ".gpml")
+    Traceback (most recent call last):
+    ...
+    tmekg.errors.LoaderError: /nonexistent: no *.gpml files found
+    """
+    folder = Path(directory)
+    found = {
+        p.name.removesuffix(".gz"): p
+        for p in folder.glob(f"*{suffix}*")
+        if p.name.endswith((suffix, suffix + ".gz"))
+    }
+    if not found:
+        raise LoaderError(f"no *{suffix} {what + ' ' if what else ''}files found", path=folder)
+    return [found[name] for name in sorted(found)]
+
+
 def open_text(path: str | Path, encoding: str = "utf-8-sig") -> IO[str]:
     """Open a text file, gzip-compressed or not, stripping a UTF-8 BOM.
 
