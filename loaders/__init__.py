@@ -20,13 +20,11 @@ import functools
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tmekg.errors import TmekgError
+from tmekg.io import packaged_yaml
 from tmekg.model import Edge, LoadReport, Node
 
 LoadFn = Callable[[Path, LoadReport], Iterator[Node | Edge]]
@@ -60,8 +58,7 @@ class SourceSpec:
 @functools.cache
 def registry() -> dict[str, SourceSpec]:
     """All known sources, in merge-priority order."""
-    text = resources.files(__name__).joinpath("sources.yaml").read_text(encoding="utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)["sources"]
+    raw: dict[str, Any] = packaged_yaml(__name__, "sources.yaml")["sources"]
     return {
         name: SourceSpec(
             name=name,

@@ -16,14 +16,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
 
 from tmekg.errors import TmekgError
+from tmekg.io import packaged_yaml
 from tmekg.queries.coexpression import SignatureCore, refine_signatures
 
 if TYPE_CHECKING:
@@ -43,8 +42,7 @@ class ProfileError(TmekgError):
 @functools.cache
 def load_signatures() -> dict[str, Any]:
     """The shipped ``queries/signatures.yaml``."""
-    text = resources.files("tmekg.queries").joinpath("signatures.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return packaged_yaml("tmekg.queries", "signatures.yaml")
 
 
 @dataclass

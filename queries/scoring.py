@@ -24,14 +24,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
 
 from tmekg.errors import TmekgError
 from tmekg.graph import KnowledgeGraph
+from tmekg.io import packaged_yaml
 from tmekg.queries.dwpc import UnsupportedMetapath, dwpc
 from tmekg.queries.hetmat import EdgeWeights, HetMat
 from tmekg.queries.metapaths import Metapath, enumerate_metapaths, metaedges, parse
@@ -52,8 +51,7 @@ class ScoringError(TmekgError):
 @functools.cache
 def default_config() -> dict[str, Any]:
     """The shipped ``queries/scoring.yaml``."""
-    text = resources.files("tmekg.queries").joinpath("scoring.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return packaged_yaml("tmekg.queries", "scoring.yaml")
 
 
 @dataclass

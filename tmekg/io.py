@@ -7,7 +7,7 @@ import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tmekg.errors import LoaderError
 
@@ -61,6 +61,19 @@ def files_with_suffix(directory: str | Path, suffix: str, what: str = "") -> lis
     if not found:
         raise LoaderError(f"no *{suffix} {what + ' ' if what else ''}files found", path=folder)
     return [found[name] for name in sorted(found)]
+
+
+def packaged_yaml(package: str, name: str) -> Any:
+    """A YAML data file shipped inside ``package``, parsed.
+
+    >>> packaged_yaml("tmekg.queries", "scoring.yaml")["node_damping"]  # doctest: +SKIP
+    0.5
+    """
+    from importlib import resources
+
+    import yaml
+
+    return yaml.safe_load(resources.files(package).joinpath(name).read_text(encoding="utf-8"))
 
 
 def open_text(path: str | Path, encoding: str = "utf-8-sig") -> IO[str]:
