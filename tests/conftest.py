@@ -36,3 +36,18 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "store"
     monkeypatch.setenv("TMEKG_STORE", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def full_build(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One full build from every source in ``../shared/data``, shared by all tests of a session.
+
+    Yields ``(BuildResult, KnowledgeGraph)``; tests must treat both as read-only.
+    """
+    from tmekg.graph import KnowledgeGraph
+    from tmekg.pipeline import build_store
+
+    store = tmp_path_factory.mktemp("full-build") / "store"
+    result = build_store(store=store, data=shared_data, sources=["all"])
+    with KnowledgeGraph.open(store) as kg:
+        yield result, kg

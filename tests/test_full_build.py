@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-from tmekg.graph import KnowledgeGraph
-from tmekg.pipeline import build_store
 
 pytestmark = pytest.mark.shared_data
 
@@ -24,11 +19,8 @@ GENES = ["NT5E", "IDO1", "GLS", "ARG1", "SLC16A1", "SLC16A3", "ADORA2A"]
 
 
 @pytest.fixture(scope="module")
-def full(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
-    store = tmp_path_factory.mktemp("full") / "store"
-    result = build_store(store=store, data=shared_data, sources=["all"])
-    with KnowledgeGraph.open(store) as kg:
-        yield result, kg
+def full(full_build):
+    return full_build
 
 
 def test_counts_meet_the_issue_minimums(full) -> None:
