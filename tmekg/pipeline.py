@@ -151,9 +151,11 @@ def build_store(
 def _normalised(builder: GraphBuilder) -> BuiltGraph:
     """Merge with the acid/base rule, then name and classify nodes from CL / ChEBI (offline)."""
     from tmekg.loaders import ontologies
+    from tmekg.loaders.gtopdb import pubchem_links
     from tmekg.normalize import acid_base_links
 
-    graph = builder.build(links=acid_base_links(builder.identifiers("Metabolite")))
+    metabolites = builder.identifiers("Metabolite")
+    graph = builder.build(links=[*acid_base_links(metabolites), *pubchem_links(metabolites)])
     return dataclasses.replace(graph, nodes=tuple(ontologies.enrich(graph.nodes)))
 
 
