@@ -26,9 +26,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tmekg.errors import TmekgError
 from tmekg.model import Edge, LoadReport, Node, Provenance
@@ -104,6 +104,71 @@ def _label_index(prefix: str) -> dict[str, str]:
     for term_label, term_id in sorted(mapping.items()):
         index.setdefault(term_label.lower(), term_id)
     return index
+
+
+class ChebiTerm(NamedTuple):
+    """What the metabolite identity rules read from one ChEBI term (:mod:`tmekg.normalize`).
+
+    ``parents`` are the direct ``is_a`` parents (distance 1 in the bundled ancestor table).
+    """
+
+    label: str
+    description: str = ""
+    parents: tuple[str, ...] = ()
+    deprecated: bool = False
+
+
+@functools.cache
+def chebi_terms() -> ChebiTable:
+    """Every ChEBI term of the bundled release: label, definition, direct parents, deprecation.
+
+    The bundle has no ChEBI synonyms and no ``is_conjugate_acid_of`` / ``is_tautomer_of`` relations;
+    :mod:`tmekg.normalize` reads those from the definitions ("the conjugate base of X").
+    """
+    return ChebiTable(parser().cxg_schema.ontology("CHEBI"))
+
+
+class ChebiTable(Mapping[str, ChebiTerm]):
+    """Read-only ChEBI id -> :class:`ChebiTerm` over the bundled table (terms built on access)."""
+
+    def __init__(self, raw: Mapping[str, Mapping[str, Any]]) -> None:
+        self._raw = raw
+        self._built: dict[str, ChebiTerm] = {}
+
+    def __getitem__(self, curie: str) -> ChebiTerm:
+        term = self._built.get(curie)
+        if term is None:
+            entry = self._raw[curie]
+            term = ChebiTerm(
+                label=entry.get("label") or "",
+                description=entry.get("description") or "",
+                parents=tuple(sorted(a for a, d in entry.get("ancestors", {}).items() if d == 1)),
+                deprecated=bool(entry.get("deprecated")),
+            )
+            self._built[curie] = term
+        return term
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def texts(self) -> Iterator[tuple[str, str, str, bool]]:
+        """(id, label, definition, deprecated) of every term, without building term objects."""
+        for curie, entry in self._raw.items():
+            yield (
+                curie,
+                entry.get("label") or "",
+                entry.get("description") or "",
+                bool(entry.get("deprecated")),
+            )
+
+
+def chebi_ancestors(curie: str) -> tuple[str, ...]:
+    """All ``is_a`` ancestors of a ChEBI term from the bundled table (empty for unknown ids)."""
+    entry = parser().cxg_schema.ontology("CHEBI").get(curie) or {}
+    return tuple(sorted(entry.get("ancestors", {})))
 
 
 def load(directory: Path | None, report: LoadReport) -> Iterator[Node | Edge]:

@@ -136,6 +136,22 @@ class GraphBuilder:
                 out[node_id] = {node_id, *(x for _, n in versions for x in n.xrefs)}
         return out
 
+    def node_names(self, category: str) -> dict[str, tuple[str, ...]]:
+        """Each added node id of ``category`` with the names and synonyms of all its versions."""
+        return {
+            i: tuple(dict.fromkeys(s for _, n in v for s in (n.name, *n.synonyms) if s))
+            for i, v in self._nodes.items()
+            if v[0][1].category == category
+        }
+
+    def edge_counts(self) -> dict[str, int]:
+        """How many added edges name each id as subject or object (before merging)."""
+        counts: dict[str, int] = defaultdict(int)
+        for _, edge in self._edges:
+            counts[edge.subject] += 1
+            counts[edge.object] += 1
+        return dict(counts)
+
     def build(self, links: Iterable[tuple[str, str]] = ()) -> BuiltGraph:
         """Merge everything added so far into a :class:`BuiltGraph`.
 

@@ -123,7 +123,9 @@ class KnowledgeGraph:
         return out
 
     def search(self, text: str, limit: int = 20, category: str | None = None) -> list[Node]:
-        """Nodes whose id, xref, name or synonym matches ``text`` (exact matches first)."""
+        """Nodes whose id, xref, name or synonym matches ``text``: id matches first, then exact name or
+        synonym matches (one tier: the node backed by most sources first, so ``PGE2`` finds
+        prostaglandin E2 before a one-source node named ``PGE2``), then prefix, then substring."""
         query = text.strip().lower()
         scored = []
         for node in self._nodes:
@@ -132,9 +134,9 @@ class KnowledgeGraph:
             rank = _match_rank(node, query)
             if rank is not None:
                 sources = len({p.source for p in node.provenance})
-                scored.append((rank, -sources, len(node.name), node.id, node))
-        scored.sort(key=lambda t: t[:4])
-        return [t[4] for t in scored[:limit]] if limit else [t[4] for t in scored]
+                scored.append((_TIER[rank], -sources, rank, len(node.name), node.id, node))
+        scored.sort(key=lambda t: t[:5])
+        return [t[-1] for t in scored[:limit]] if limit else [t[-1] for t in scored]
 
     def resolve(self, id_or_name: str) -> Node:
         """Resolve an id, xref, name or synonym to one node (raises if unknown)."""
@@ -268,6 +270,9 @@ class KnowledgeGraph:
             for i, ((s, o, p), sg) in enumerate(zip(index.tolist(), self.edge_sign.tolist(), strict=True))
         )
         return graph
+
+
+_TIER = {0: 0, 1: 1, 2: 1, 3: 2, 4: 3}  # match rank -> search tier (exact name and synonym are one tier)
 
 
 def _match_rank(node: Node, query: str) -> int | None:

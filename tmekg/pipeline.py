@@ -124,7 +124,7 @@ def build_store(
     say("merging")
     graph = _normalised(builder)
     for name, report in reports.items():
-        graph.sources.setdefault(name, SourceReport()).loader = report.to_dict()
+        graph.sources.setdefault(name, SourceReport()).loader.update(report.to_dict())
     meta = {
         name: {"version": get_source(name).version, "licence": get_source(name).licence}
         for name, _ in plan.use
@@ -149,13 +149,17 @@ def build_store(
 
 
 def _normalised(builder: GraphBuilder) -> BuiltGraph:
-    """Merge with the acid/base rule, then name and classify nodes from CL / ChEBI (offline)."""
+    """Merge (one node per metabolite: ChEBI species and stereo rules), then name and classify nodes
+    from CL / ChEBI (offline)."""
     from tmekg.loaders import ontologies
     from tmekg.loaders.gtopdb import pubchem_links
-    from tmekg.normalize import acid_base_links
+    from tmekg.normalize import builder_links
 
     metabolites = builder.identifiers("Metabolite")
-    graph = builder.build(links=[*acid_base_links(metabolites), *pubchem_links(metabolites)])
+    identity = builder_links(builder)  # one node per metabolite (docs/identifiers.md)
+    graph = builder.build(links=[*identity.links, *pubchem_links(metabolites)])
+    report = graph.sources.setdefault(ontologies.SOURCE, SourceReport())
+    report.loader["metabolite_identity"] = identity.report()
     return dataclasses.replace(graph, nodes=tuple(ontologies.enrich(graph.nodes)))
 
 
