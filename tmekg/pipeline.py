@@ -122,7 +122,7 @@ def build_store(
         builder.add_all(extra_records, name)
         timings[name] = round(time.perf_counter() - t0, 3)
     say("merging")
-    graph = _normalised(builder)
+    graph = _immunotherapy_classes(_normalised(builder))
     for name, report in reports.items():
         graph.sources.setdefault(name, SourceReport()).loader.update(report.to_dict())
     meta = {
@@ -161,6 +161,16 @@ def _normalised(builder: GraphBuilder) -> BuiltGraph:
     report = graph.sources.setdefault(ontologies.SOURCE, SourceReport())
     report.loader["metabolite_identity"] = identity.report()
     return dataclasses.replace(graph, nodes=tuple(ontologies.enrich(graph.nodes)))
+
+
+def _immunotherapy_classes(graph: BuiltGraph) -> BuiltGraph:
+    """Drugs of any source join immunotherapy classes by their ``targets`` edges and action
+    (:mod:`tmekg.kb.immunotherapy_classes`); the counts go to the build report."""
+    from tmekg.kb import immunotherapy_classes as classes
+
+    nodes, report = classes.assign(graph.nodes, graph.edges)
+    graph.sources.setdefault(classes.STEP, SourceReport()).loader.update(report.to_dict())
+    return dataclasses.replace(graph, nodes=tuple(nodes))
 
 
 def _ontology_meta() -> dict[str, str]:
