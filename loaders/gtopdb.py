@@ -97,6 +97,7 @@ CONFLICT = "drug–gene pair with conflicting actions (most frequent kept)"
 UNMAPPED = "endogenous ligand without a ChEBI name match (local id; joins by PubChem CID at build)"
 NO_CID = "drug without PubChem CID (joins other sources by name id only)"
 _TAG = re.compile(r"<[^>]+>")
+_ION = re.compile(r"^([A-Z][a-z]?)(\d*)([+-])$")
 _INCHIKEY = re.compile(r"^[A-Z]{14}-[A-Z]{10}-[A-Z]$")
 _PMID = re.compile(r"^\d+$")
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ω": "omega", "Δ": "Delta"}
@@ -216,12 +217,31 @@ def chebi_by_name(ligand: Ligand) -> str | None:
     """The ChEBI term whose label equals the ligand's name, a synonym or its IUPAC name (exact)."""
     from tmekg.loaders.ontologies import id_by_label
 
-    for text in (ligand.name, *ligand.synonyms, ligand.iupac):
+    for text in (*ion_labels(ligand), ligand.name, *ligand.synonyms, ligand.iupac):
         for variant in dict.fromkeys((text, spelled(text))):
             term = id_by_label(variant) if variant else None
             if term:
                 return term
     return None
+
+
+def ion_labels(ligand: Ligand) -> tuple[str, ...]:
+    """ChEBI's label for a monoatomic ion named like ``Ca2+`` (the charged species, CHEBI:29108
+    calcium(2+), not the class "calcium ion" CHEBI:39124 that the synonym would pick).
+
+    >>> ion_labels(Ligand("1", "Ca2+", "Inorganic", False, "", "", "", ("calcium ion",), ""))
+    ('calcium(2+)',)
+    >>> ion_labels(Ligand("2", "H+", "Inorganic", False, "", "", "", ("hydrogen ion",), ""))
+    ('hydron',)
+    """
+    match = _ION.match(ligand.name)
+    if match is None:
+        return ()
+    if ligand.name == "H+":
+        return ("hydron",)
+    charge = f"{match.group(2) or 1}{match.group(3)}"
+    elements = (s.removesuffix(" ion") for s in ligand.synonyms if s.endswith(" ion"))
+    return tuple(f"{element}({charge})" for element in elements)
 
 
 def affinity_score(values: list[float]) -> float | None:
