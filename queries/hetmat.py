@@ -2,8 +2,11 @@
 
 Rows and columns are category-local node indices. For each metaedge we keep the binary adjacency
 (degrees are counted on it, as in Himmelstein et al. 2017) and the weighted, signed adjacency whose
-entries are ``sign x weight`` summed over parallel edges. Matrices are built straight from the store's
-memory-mapped edge arrays.
+entries are ``sign x weight``. Reactions are indexed by reaction group
+(:mod:`tmekg.queries.reaction_groups`: compartment copies and lipid-species variants of one step are
+one node), and parallel edges between the same two nodes of one metaedge (e.g. a gene catalysing four
+compartment copies of a step) count once: the strongest weight, with the sign of the sum of their
+signs (0 when they cancel). Matrices are built straight from the store's memory-mapped edge arrays.
 
 Examples
 --------
@@ -22,6 +25,7 @@ import numpy as np
 
 from tmekg.graph import KnowledgeGraph
 from tmekg.queries.metapaths import MetaEdge
+from tmekg.queries.reaction_groups import GroupSpec, ReactionGroups, reaction_groups
 from tmekg.schema import load_schema
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ class EdgeWeights:
     unverified: float = 0.5
     per_predicate: Mapping[str, float] = field(default_factory=dict)
     default_score: float = 1.0
+    reaction_groups: GroupSpec | None = field(default_factory=GroupSpec)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> EdgeWeights:
@@ -50,6 +55,7 @@ class EdgeWeights:
             unverified=unverified,
             per_predicate={k: float(v) for k, v in weights.items()},
             default_score=default,
+            reaction_groups=GroupSpec.from_config(config),
         )
 
 
@@ -76,8 +82,14 @@ class HetMat:
         categories = np.array([n.category for n in kg.nodes])
         self.ids: dict[str, list[str]] = {}
         self.local = np.zeros(len(kg.nodes), dtype=np.int64)
+        self.reaction_groups: ReactionGroups | None = (
+            reaction_groups(kg, weights.reaction_groups) if weights.reaction_groups else None
+        )
         for cat in self.schema.categories:
             rows = np.flatnonzero(categories == cat)
+            if self.reaction_groups is not None and cat == self.reaction_groups.category:
+                self._index_groups(rows)
+                continue
             self.ids[cat] = [kg.nodes[r].id for r in rows]
             self.local[rows] = np.arange(len(rows))
         self.category_of = categories
@@ -89,6 +101,19 @@ class HetMat:
         self._sign = self._edge_signs()
         self._weight = self._edge_weights() * self._node_factor_weights(node_factors or {})
         self._cache: dict[MetaEdge, tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]] = {}
+
+    def _index_groups(self, rows: np.ndarray) -> None:
+        """Index the reaction category by group: every member row maps to its group's index."""
+        groups = self.reaction_groups
+        assert groups is not None
+        self.ids[groups.category] = [g.id for g in groups.groups]
+        self.local[rows] = [groups.index[self.kg.nodes[r].id] for r in rows]
+
+    def label(self, node_id: str) -> str:
+        """Display name of a node of a path: the group label for a reaction."""
+        if self.reaction_groups is None:
+            return self.kg.node(node_id).name
+        return self.reaction_groups.label(self.kg, node_id)
 
     def _edge_signs(self) -> np.ndarray:
         """Per-edge sign under the propagation rules: schema sign, +1 for carriers, 0 otherwise."""
@@ -158,11 +183,36 @@ class HetMat:
         s, o = self.edge_index[mask, 0], self.edge_index[mask, 1]
         rows, cols = self.local[s], self.local[o]
         shape = (self.size(subj_cat), self.size(obj_cat))
-        weight = self._weight[mask]
-        signed = sp.csr_matrix((weight * self._sign[mask], (rows, cols)), shape=shape)
+        rows, cols, weight, sign = count_once(rows, cols, self._weight[mask], self._sign[mask], shape)
+        signed = sp.csr_matrix((weight * sign, (rows, cols)), shape=shape)
         unsigned = sp.csr_matrix((weight, (rows, cols)), shape=shape)
         binary = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
-        binary.data[:] = 1.0  # parallel edges count once for degrees
         if not metaedge.forward:
             return binary.T.tocsr(), signed.T.tocsr(), unsigned.T.tocsr()
         return binary, signed, unsigned
+
+
+def count_once(
+    rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, sign: np.ndarray, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Parallel entries of one (row, col) cell as one: the largest weight and the net sign.
+
+    The sign is the sign of the sum of the parallel edges' signs: +1 or -1 when they agree, 0 when
+    they cancel (an import and an export of the same metabolite).
+
+    Examples
+    --------
+    >>> r, c, w, s = count_once(np.array([0, 0, 1]), np.array([1, 1, 0]), np.array([0.5, 1.0, 1.0]),
+    ...                         np.array([1.0, 1.0, -1.0]), (2, 2))
+    >>> w.tolist(), s.tolist()
+    ([1.0, 1.0], [1.0, -1.0])
+    """
+    cell = rows * shape[1] + cols
+    unique, inverse = np.unique(cell, return_inverse=True)
+    if len(unique) == len(cell):
+        return rows, cols, weight, sign
+    best = np.zeros(len(unique))
+    np.maximum.at(best, inverse, weight)
+    net = np.zeros(len(unique))
+    np.add.at(net, inverse, sign)
+    return unique // shape[1], unique % shape[1], best, np.sign(net)

@@ -20,6 +20,7 @@ from tmekg.errors import TmekgError
 from tmekg.graph import KnowledgeGraph
 from tmekg.queries.paths import Path, enumerate_paths
 from tmekg.queries.permutation import degree_groups, edge_type_groups, permute_edges, pooled_p_values
+from tmekg.queries.reaction_groups import edges_between, label, path_steps
 from tmekg.queries.scoring import Scorer, ScoringError, default_config
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ def _top_path_text(scorer: Scorer, row: int, class_index: int) -> str:
     if not contributions:
         return ""
     best = max(contributions, key=lambda pc: abs(pc[1]))[0]
-    return " -> ".join(scorer.kg.node(n).name for n in best.nodes)
+    return " -> ".join(scorer.hetmat.label(n) for n in best.nodes)
 
 
 def explain(
@@ -256,19 +257,19 @@ def _path_record(kg: KnowledgeGraph, path: Path, value: float, total: float) -> 
     """A path with its share and the evidence of each of its edges."""
     steps = []
     for a, b in zip(path.nodes, path.nodes[1:], strict=False):
-        edges = [nb.edge for nb in kg.neighbours(a) if nb.other.id == b]
-        for edge in edges:
+        for text, edges in path_steps(kg, a, b):  # a reaction group's member edges as one step
+            provenance = [p for edge in edges for p in edge.provenance]
             steps.append(
                 {
-                    "edge": f"{kg.node(edge.subject).name} -{edge.predicate}-> {kg.node(edge.object).name}",
-                    "evidence": sorted({e for p in edge.provenance for e in p.evidence}),
-                    "sources": sorted({p.source for p in edge.provenance}),
-                    "records": sorted({p.record for p in edge.provenance if p.record})[:5],
+                    "edge": text,
+                    "evidence": sorted({e for p in provenance for e in p.evidence}),
+                    "sources": sorted({p.source for p in provenance}),
+                    "records": sorted({p.record for p in provenance if p.record})[:5],
                 }
             )
     return {
         "metapath": path.metapath,
-        "path": " -> ".join(kg.node(n).name for n in path.nodes),
+        "path": " -> ".join(label(kg, n) for n in path.nodes),
         "node_ids": list(path.nodes),
         "contribution": value,
         "share": value / total,
@@ -314,7 +315,7 @@ def paths(
                 {
                     "metapath": mp.abbrev,
                     "dwpc": total,
-                    "path": " -> ".join(kg.node(n).name for n in p.nodes),
+                    "path": " -> ".join(label(kg, n) for n in p.nodes),
                     "path_weight": p.weight,
                     "node_ids": ";".join(p.nodes),
                 }
@@ -335,10 +336,9 @@ def combination_subgraph(
     weights: dict[tuple[str, str, str], float] = {}
     for record in doc["paths"]:
         for a, b in zip(record["node_ids"], record["node_ids"][1:], strict=False):
-            for nb in kg.neighbours(a):
-                if nb.other.id == b:
-                    key = (nb.edge.subject, nb.edge.predicate, nb.edge.object)
-                    weights[key] = weights.get(key, 0.0) + abs(record["share"])
+            for edge in edges_between(kg, a, b):
+                key = (edge.subject, edge.predicate, edge.object)
+                weights[key] = weights.get(key, 0.0) + abs(record["share"])
     drugs = [
         n.id for n in kg.nodes if n.category == "Drug" and n.prop("immunotherapy_class") == immunotherapy
     ]
