@@ -28,6 +28,7 @@ from tmekg.queries.coexpression import SignatureCore, refine_signatures
 if TYPE_CHECKING:
     import pandas as pd
 
+    from tmekg.genes import GeneAuthority
     from tmekg.graph import KnowledgeGraph
 
 SCALES = ("auto", "counts", "tpm", "log")
@@ -47,13 +48,33 @@ def load_signatures() -> dict[str, Any]:
 
 @dataclass
 class Expression:
-    """A genes x samples table on log2 scale, with how its row names were mapped."""
+    """A genes x samples table on log2 scale, with how its row names were mapped.
+
+    ``unmapped`` rows name no known gene (Ensembl ids among them are dropped, symbols kept as they are);
+    ``ambiguous`` rows are aliases of several genes (kept under their own name, never linked to a gene);
+    ``collapsed`` maps a gene to the rows dropped because another row of the table names the same gene.
+    ``mapping`` says what mapped the names: the NCBI gene authority or the graph's Gene nodes.
+    """
 
     path: Path
     log: pd.DataFrame  # index: gene symbols, columns: samples
     scale: str
     node_ids: dict[str, str] = field(default_factory=dict)  # symbol -> Gene node id
     unmapped: list[str] = field(default_factory=list)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)  # row -> candidate approved symbols
+    collapsed: dict[str, list[str]] = field(default_factory=dict)  # approved symbol -> dropped rows
+    mapping: str = "graph"
+
+
+@dataclass
+class _RowMap:
+    """Per row of an expression table: the symbol it becomes (``None``: dropped) and what was found."""
+
+    symbols: list[str | None] = field(default_factory=list)
+    exact: list[bool] = field(default_factory=list)  # the row names its gene by symbol or GeneID
+    node_ids: dict[str, str] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,38 +174,79 @@ def to_log2(frame: pd.DataFrame, scale: str) -> pd.DataFrame:
 
 
 def _gene_lookup(kg: KnowledgeGraph | None) -> dict[str, tuple[str, str]]:
-    """Upper-cased id / xref / accession / name / synonym -> (Gene node id, symbol)."""
+    """Upper-cased id / xref / accession / name, then synonym -> (Gene node id, symbol); a synonym never
+    overrides another gene's id or name."""
     out: dict[str, tuple[str, str]] = {}
-    for node in kg.nodes if kg is not None else ():
-        if node.category != "Gene":
-            continue
-        keys = [node.id, node.name, *node.synonyms, *node.xrefs]
-        keys += [x.split(":", 1)[1] for x in node.xrefs if ":" in x]
+    genes = [n for n in (kg.nodes if kg is not None else ()) if n.category == "Gene"]
+    for node in genes:
+        keys = [node.id, node.name, *node.xrefs, *(x.split(":", 1)[1] for x in node.xrefs if ":" in x)]
         for key in keys:
+            out.setdefault(key.upper(), (node.id, node.name))
+    for node in genes:
+        for key in node.synonyms:
             out.setdefault(key.upper(), (node.id, node.name))
     return out
 
 
-def _map_genes(frame: pd.DataFrame, kg: KnowledgeGraph | None) -> tuple[pd.DataFrame, dict, list[str]]:
-    """Rename rows to gene symbols through the graph; Ensembl ids it does not know are dropped."""
-    lookup = _gene_lookup(kg)
-    symbols, node_ids, unmapped = [], {}, []
-    for name in frame.index:
+def _map_by_graph(names: list[str], kg: KnowledgeGraph | None) -> _RowMap:
+    """Row names -> symbols through the graph's Gene nodes; Ensembl ids it does not know are dropped."""
+    lookup, rows = _gene_lookup(kg), _RowMap()
+    for name in names:
         match = ENSEMBL.match(name)
         key = match.group(1).upper() if match else name.upper()
         hit = lookup.get(key) or lookup.get(f"ENSEMBL:{key}")
         if hit:
-            node_ids[hit[1]] = hit[0]
-            symbols.append(hit[1])
+            rows.node_ids[hit[1]] = hit[0]
         elif match:
-            unmapped.append(name)
-            symbols.append(None)
-        else:
-            symbols.append(name)
-    keep = [s is not None for s in symbols]
-    out = frame[keep].copy()
-    out.index = [s for s in symbols if s is not None]
-    return out, node_ids, unmapped
+            rows.unmapped.append(name)
+        rows.symbols.append(hit[1] if hit else (None if match else name))
+        rows.exact.append(bool(hit) and name.upper() == hit[1].upper())
+    return rows
+
+
+def _map_by_authority(names: list[str], kg: KnowledgeGraph | None, authority: GeneAuthority) -> _RowMap:
+    """Row names -> approved symbols: approved symbol, Ensembl gene (version dropped), GeneID, then an
+    alias of exactly one gene. Unknown Ensembl ids are dropped; unknown and ambiguous symbols stay."""
+    in_graph = {n.id for n in (kg.nodes if kg is not None else ()) if n.category == "Gene"}
+    rows = _RowMap()
+    for name in names:
+        match = authority.match_name(name)
+        gene_id = match.unique
+        if gene_id is None:
+            rows.symbols.append(None if ENSEMBL.match(name) else name)
+            rows.exact.append(False)
+            if match.ambiguous:
+                rows.ambiguous[name] = [authority.genes[g].symbol for g in match.genes]
+            else:
+                rows.unmapped.append(name)
+            continue
+        symbol = authority.genes[gene_id].symbol
+        rows.symbols.append(symbol)
+        rows.exact.append(match.how in ("symbol", "ncbigene"))
+        if authority.node_id(gene_id) in in_graph:
+            rows.node_ids[symbol] = authority.node_id(gene_id)
+    return rows
+
+
+def _collapse(frame: pd.DataFrame, rows: _RowMap) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """One row per symbol: the row naming the gene by its approved symbol (or GeneID) wins, else the row
+    with the largest total; returns the table and, per symbol, the rows dropped."""
+    order = frame.sum(axis=1).to_numpy()
+    best: dict[str, int] = {}
+    for i, symbol in enumerate(rows.symbols):
+        if symbol is None:
+            continue
+        j = best.get(symbol)
+        if j is None or (rows.exact[i], order[i]) > (rows.exact[j], order[j]):
+            best[symbol] = i
+    keep = sorted(best.values())
+    collapsed: dict[str, list[str]] = {}
+    for i, symbol in enumerate(rows.symbols):
+        if symbol is not None and best[symbol] != i:
+            collapsed.setdefault(symbol, []).append(str(frame.index[i]))
+    out = frame.iloc[keep].copy()
+    out.index = [rows.symbols[i] for i in keep]
+    return out, collapsed
 
 
 def _known_genes(kg: KnowledgeGraph | None) -> set[str]:
@@ -194,8 +256,17 @@ def _known_genes(kg: KnowledgeGraph | None) -> set[str]:
     return known | {n.name.upper() for n in (kg.nodes if kg is not None else ()) if n.category == "Gene"}
 
 
-def read_expression(path: str | Path, kg: KnowledgeGraph | None = None, scale: str = "auto") -> Expression:
+def read_expression(
+    path: str | Path,
+    kg: KnowledgeGraph | None = None,
+    scale: str = "auto",
+    authority: GeneAuthority | None = None,
+) -> Expression:
     """Read a genes x samples table (TSV/CSV, symbols or Ensembl ids), check it and put it on log2 scale.
+
+    Row names are mapped through the NCBI gene authority (``authority``, else the one stored with the
+    graph; see :func:`gene_authority`), or else through the graph's Gene nodes. Rows that end on one
+    gene are collapsed (:func:`_collapse`) and reported, never an error.
 
     Examples
     --------
@@ -207,15 +278,35 @@ def read_expression(path: str | Path, kg: KnowledgeGraph | None = None, scale: s
     if scale not in SCALES:
         raise ProfileError(f"unknown scale '{scale}' (use one of: {', '.join(SCALES)})")
     frame = _read_table(path)
-    _check_values(path, frame, "gene", _known_genes(kg))
-    mapped, node_ids, unmapped = _map_genes(frame, kg)
-    dups = sorted(set(mapped.index[mapped.index.duplicated()]))
+    dups = sorted(set(frame.index[frame.index.duplicated()]))
     if dups:
-        raise ProfileError(f"{path}: duplicated gene(s) after mapping to symbols: {', '.join(dups[:5])}")
+        raise ProfileError(f"{path}: duplicated row name(s): {', '.join(dups[:5])}")
+    _check_values(path, frame, "gene", _known_genes(kg))
+    authority = authority or gene_authority(kg)
+    names = [str(n) for n in frame.index]
+    rows = _map_by_authority(names, kg, authority) if authority else _map_by_graph(names, kg)
+    mapped, collapsed = _collapse(frame, rows)
     chosen = detect_scale(frame.to_numpy()) if scale == "auto" else scale
     if chosen == "log" and frame.to_numpy().max() >= LOG_MAX * 2:
         raise ProfileError(f"{path}: --scale log but values reach {frame.to_numpy().max():.3g}")
-    return Expression(path, to_log2(mapped, chosen), chosen, node_ids, unmapped)
+    how = "NCBI gene authority" if authority else "graph"
+    return Expression(
+        path, to_log2(mapped, chosen), chosen, rows.node_ids, rows.unmapped, rows.ambiguous, collapsed, how
+    )
+
+
+def gene_authority(kg: KnowledgeGraph | None, data: str | Path | None = None) -> GeneAuthority | None:
+    """The gene authority stored with the graph, else (when ``data`` is given) the one in the data
+    directory's ``ncbi-gene`` folder, else ``None``."""
+    from tmekg.genes import AUTHORITY, load_authority, stored_authority
+    from tmekg.loaders import get_source
+
+    found = stored_authority(kg.path) if kg is not None and hasattr(kg, "path") else None
+    if found is None and data is not None:
+        folder = Path(data) / str(get_source(AUTHORITY).folder)
+        if not get_source(AUTHORITY).missing(folder):
+            found = load_authority(folder)
+    return found
 
 
 def read_metabolites(path: str | Path, kg: KnowledgeGraph) -> tuple[pd.DataFrame, list[str]]:
@@ -350,8 +441,11 @@ def profile(
     sample: str | None = None,
     metabolites: str | Path | None = None,
     scale: str = "auto",
+    authority: GeneAuthority | None = None,
 ) -> Profile:
     """Subtype and pathway activity scores of every sample (or one) of an expression table.
+
+    ``authority`` maps gene names (default: the one stored with ``kg``, see :func:`read_expression`).
 
     Examples
     --------
@@ -359,7 +453,7 @@ def profile(
     >>> result.table.loc[0, "subtype"]                       # doctest: +SKIP
     'glycolytic'
     """
-    expr = read_expression(expr_file, kg, scale)
+    expr = read_expression(expr_file, kg, scale, authority)
     if sample is not None and sample not in expr.log.columns:
         raise ProfileError(f"{expr.path}: no sample '{sample}' (samples: {', '.join(expr.log.columns[:8])})")
     ranks = gene_ranks(expr.log)

@@ -139,7 +139,7 @@ def test_ensembl_ids_map_through_the_graph(tmp_path: Path) -> None:
     [
         (lambda f: f * 0, "every value is zero"),
         (lambda f: f.T, "samples as rows"),
-        (lambda f: f.rename(index={"GPI": "HK2"}), "duplicated gene(s) after mapping to symbols: HK2"),
+        (lambda f: f.rename(index={"GPI": "HK2"}), "duplicated row name(s): HK2"),
         (lambda f: f.assign(S3=-f["S3"]), "negative values"),
         (lambda f: f.assign(S3=0.0), "sample(s) with only zeros: S3"),
         (lambda f: f.assign(S3="x"), "non-numeric values in column(s) S3"),

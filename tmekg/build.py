@@ -4,7 +4,9 @@ Merge rules (documented in ``docs/identifiers.md``):
 
 1. Nodes with the same id merge. The same id in two categories is a :class:`BuildError`.
 2. Nodes of one category that share an id or cross-reference whose prefix is in the category's
-   ``merge_on`` list (schema) merge into one node (union-find over shared identifiers).
+   ``merge_on`` list (schema) merge into one node (union-find over shared identifiers), except that a
+   merged node never holds two different ids of a prefix in the category's ``distinct_on`` list (e.g.
+   two approved gene symbols): such a merge is refused and counted in the source's report.
 3. The merged node's id is the member id with the most preferred prefix (order of the category's
    ``id_prefixes``); ties go to the id from the earliest source, then to the smallest id.
    Every other member id becomes a cross-reference; names from later sources become synonyms.
@@ -27,7 +29,7 @@ Examples
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +48,8 @@ class SourceReport:
     edges_merged: int = 0
     edges_dangling: int = 0
     dangling_examples: list[str] = field(default_factory=list)
+    merges_refused: int = 0
+    refused_examples: list[str] = field(default_factory=list)
     loader: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,8 +68,16 @@ class BuiltGraph:
 
 
 class _UnionFind:
+    """Union-find whose sets may carry *distinct* keys (prefix -> value): two sets holding different
+    values for one prefix are never joined (:meth:`union` returns ``False``)."""
+
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
+        self.keys: dict[str, dict[str, str]] = {}
+
+    def mark(self, item: str, prefix: str, value: str) -> None:
+        """Give ``item``'s set the distinct key ``prefix`` = ``value``."""
+        self.keys.setdefault(self.find(item), {})[prefix] = value
 
     def find(self, item: str) -> str:
         root = self.parent.setdefault(item, item)
@@ -75,10 +87,19 @@ class _UnionFind:
             self.parent[item], item = root, self.parent[item]
         return root
 
-    def union(self, a: str, b: str) -> None:
+    def union(self, a: str, b: str) -> bool:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        if ra == rb:
+            return True
+        ka, kb = self.keys.get(ra, {}), self.keys.get(rb, {})
+        if any(ka[p] != kb[p] for p in ka.keys() & kb.keys()):
+            return False
+        keep, gone = min(ra, rb), max(ra, rb)
+        self.parent[gone] = keep
+        if ka or kb:
+            self.keys[keep] = {**ka, **kb}
+            self.keys.pop(gone, None)
+        return True
 
 
 class GraphBuilder:
@@ -92,11 +113,23 @@ class GraphBuilder:
         If true, an edge whose endpoint is not a node raises; otherwise it is counted as dangling
         in the source's report (loaders of large databases reference ids outside the graph).
         :meth:`add_all` can make single sources strict (the curated KB is).
+    merge_on
+        Per-category replacement of the schema's ``merge_on`` (with the gene authority, Gene nodes
+        merge only on the resolved NCBI GeneID: :mod:`tmekg.genes`).
     """
 
-    def __init__(self, schema: Schema | None = None, strict: bool = False) -> None:
+    def __init__(
+        self,
+        schema: Schema | None = None,
+        strict: bool = False,
+        merge_on: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.schema = schema or load_schema()
         self.strict = strict
+        self.merge_on = {
+            n: merge_on.get(n, c.merge_on) if merge_on else c.merge_on
+            for n, c in self.schema.categories.items()
+        }
         self.strict_sources: set[str] = set()
         self._nodes: dict[str, list[tuple[int, Node]]] = defaultdict(list)
         self._edges: list[tuple[int, Edge]] = []
@@ -175,13 +208,18 @@ class GraphBuilder:
         categories = self._categories_by_id()
         uf = _UnionFind()
         for node_id, versions in self._nodes.items():
+            self._mark_distinct(
+                uf, categories[node_id], [node_id, *(x for _, n in versions for x in n.xrefs)]
+            )
+        for node_id, versions in self._nodes.items():
             category = categories[node_id]
-            uf.find(f"{category}|{node_id}")
-            merge_on = self.schema.categories[category].merge_on
-            for _, node in versions:
+            merge_on = self.merge_on[category]
+            for rank, node in versions:
                 for xref in node.xrefs:
-                    if xref.split(":", 1)[0] in merge_on:
-                        uf.union(f"{category}|{node_id}", f"{category}|{xref}")
+                    if xref.split(":", 1)[0] in merge_on and not uf.union(
+                        f"{category}|{node_id}", f"{category}|{xref}"
+                    ):
+                        self._refused(rank, f"{node_id} via {xref}")
         for a, b in getattr(self, "_links", ()):
             if a in categories and categories.get(b) == categories[a]:
                 uf.union(f"{categories[a]}|{a}", f"{categories[a]}|{b}")
@@ -190,6 +228,21 @@ class GraphBuilder:
             groups[uf.find(f"{categories[node_id]}|{node_id}")].append(node_id)
         merged = [self._merge_group(sorted(members)) for members in groups.values()]
         return self._aliases(groups, merged), merged
+
+    def _mark_distinct(self, uf: _UnionFind, category: str, curies: list[str]) -> None:
+        """Mark node ids and merge-key xrefs whose prefix is in the category's ``distinct_on``."""
+        spec = self.schema.categories[category]
+        for curie in curies:
+            prefix = curie.split(":", 1)[0]
+            if prefix in spec.distinct_on and (curie == curies[0] or prefix in self.merge_on[category]):
+                uf.mark(f"{category}|{curie}", prefix, curie)
+
+    def _refused(self, rank: int, example: str) -> None:
+        """Count a merge refused because it would join two distinct entities (``distinct_on``)."""
+        report = self.reports[self._source_name(rank)]
+        report.merges_refused += 1
+        if len(report.refused_examples) < 5:
+            report.refused_examples.append(example)
 
     def _aliases(self, groups: dict[str, list[str]], merged: list[Node]) -> dict[str, str]:
         """Map member ids, and cross-references that point to exactly one node, to canonical ids."""

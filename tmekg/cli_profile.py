@@ -68,7 +68,8 @@ def profile(
 
     Example: tmekg profile cohort.tsv --figure profile.png
     """
-    from tmekg.queries.profile import plot_profile
+    from tmekg.config import data_dir
+    from tmekg.queries.profile import gene_authority, plot_profile
     from tmekg.queries.profile import profile as run_profile
     from tmekg.render import emit
 
@@ -77,7 +78,8 @@ def profile(
     kg = _open_graph(store)
     try:
         with spinner("scoring samples"):
-            result = run_profile(expr_file, kg, sample, metabolites, scale)
+            authority = gene_authority(kg, data_dir())
+            result = run_profile(expr_file, kg, sample, metabolites, scale, authority)
     finally:
         if kg is not None:
             kg.close()
@@ -109,7 +111,10 @@ def profile_document(result: Any) -> dict[str, Any]:
         "samples": result.table.astype(object).where(result.table.notna(), None).to_dict("records"),
         "subtype_genes": None if core is None else _core_document(core),
         "missing_genes": {k: v for k, v in result.missing.items() if v},
+        "gene_mapping": result.expression.mapping,
         "unmapped_ids": result.expression.unmapped,
+        "ambiguous_ids": result.expression.ambiguous,
+        "collapsed_rows": result.expression.collapsed,
     }
     if result.metabolites is not None:
         doc["metabolites_log2"] = result.metabolites.to_dict()
@@ -141,8 +146,28 @@ def _report_missing(result: Any) -> None:
             typer.echo(f"missing from {name}: {', '.join(genes)}", err=True)
     if result.unmapped_metabolites:
         typer.echo(f"metabolites not in the graph: {', '.join(result.unmapped_metabolites)}", err=True)
+    for line in mapping_notes(expr):
+        typer.echo(line, err=True)
+
+
+def mapping_notes(expr: Any) -> list[str]:
+    """What the gene-name mapping could not do: unmapped, ambiguous and collapsed rows (a few examples)."""
+    notes = []
     if expr.unmapped:
-        typer.echo(f"{len(expr.unmapped)} Ensembl id(s) not in the graph, e.g. {expr.unmapped[0]}", err=True)
+        where = "the NCBI gene authority" if expr.mapping != "graph" else "the graph"
+        notes.append(
+            f"{len(expr.unmapped)} row(s) name no gene known to {where}, e.g. {', '.join(expr.unmapped[:5])}"
+        )
+    if expr.ambiguous:
+        shown = "; ".join(f"{k} ({'/'.join(v[:4])})" for k, v in list(expr.ambiguous.items())[:5])
+        notes.append(
+            f"{len(expr.ambiguous)} row(s) are aliases of several genes (not used as genes): {shown}"
+        )
+    if expr.collapsed:
+        rows = sum(len(v) for v in expr.collapsed.values())
+        shown = "; ".join(f"{', '.join(v)} -> {k}" for k, v in list(expr.collapsed.items())[:5])
+        notes.append(f"{rows} row(s) dropped: another row names the same gene ({shown})")
+    return notes
 
 
 def parse_sample_spec(spec: str) -> tuple[Path, str]:

@@ -76,6 +76,7 @@ class Category:
     id_prefixes: tuple[str, ...]
     properties: Mapping[str, PropertySpec]
     merge_on: tuple[str, ...] = ()
+    distinct_on: tuple[str, ...] = ()
     abbrev: str = ""
     description: str = ""
 
@@ -303,7 +304,7 @@ def _props(raw: Mapping[str, Any] | None, origin: str, owner: str) -> dict[str, 
 
 
 def _category(name: str, raw: Mapping[str, Any], prefixes: Mapping[str, str], origin: str) -> Category:
-    for prefix in (*raw["id_prefixes"], *raw.get("merge_on", ())):
+    for prefix in (*raw["id_prefixes"], *raw.get("merge_on", ()), *raw.get("distinct_on", ())):
         if prefix not in prefixes:
             raise SchemaError(f"{origin}: category {name}: undeclared id prefix '{prefix}'")
     _check_biolink(raw["biolink"], origin, name)
@@ -313,6 +314,7 @@ def _category(name: str, raw: Mapping[str, Any], prefixes: Mapping[str, str], or
         id_prefixes=tuple(raw["id_prefixes"]),
         properties=_props(raw.get("properties"), origin, name),
         merge_on=tuple(raw.get("merge_on", ())),
+        distinct_on=tuple(raw.get("distinct_on", ())),
         abbrev=str(raw.get("abbrev", "")),
         description=raw.get("description", ""),
     )

@@ -14,6 +14,7 @@ Layout of a store directory::
         edge_score.npy          float32 (n): best provenance score, NaN when none
         edge_unverified.npy     bool (n): no provenance entry of the edge is verified
         edge_contexts.json      {edge row: [Context ids]} for the edges that hold only in some contexts
+        gene_authority.tsv.gz   only when built with the ncbi-gene source: the gene table of tmekg.genes
 
 A build writes a complete new snapshot into a temporary directory, fsyncs it, renames it into
 place and only then switches ``CURRENT``; a failed or interrupted build leaves the previous snapshot
@@ -112,6 +113,7 @@ def write_store(
     root: str | Path,
     sources: Mapping[str, Mapping[str, Any]] | None = None,
     schema: Schema | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> Path:
     """Write ``graph`` as a new snapshot of the store at ``root`` and make it live atomically.
 
@@ -123,6 +125,9 @@ def write_store(
         Store directory (created if needed).
     sources
         Per-source metadata for the manifest (version, licence, description).
+    files
+        Extra files for the snapshot (name -> bytes, e.g. the gene authority table); they are listed
+        in the manifest with their checksums like the graph files.
 
     Returns
     -------
@@ -135,8 +140,10 @@ def write_store(
     with _lock(root):
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
         try:
-            files = _write_snapshot(graph, tmp, schema)
-            manifest = _manifest(graph, files, sources or {}, schema)
+            for name, data in (files or {}).items():
+                _write_file(tmp / name, data)
+            written = _write_snapshot(graph, tmp, schema)
+            manifest = _manifest(graph, written, sources or {}, schema)
             _write_file(
                 tmp / "manifest.json", (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
             )
