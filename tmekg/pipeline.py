@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tmekg.build import BuiltGraph, GraphBuilder, SourceReport
 from tmekg.config import data_dir, store_path
 from tmekg.errors import TmekgError
 from tmekg.model import Edge, LoadReport, Node
 from tmekg.store import write_store
+
+if TYPE_CHECKING:
+    from tmekg.genes import GeneCanon
 
 CURATED = "tmekg-curated"
 Progress = Callable[[str], None]
@@ -105,26 +108,30 @@ def build_store(
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     plan = plan_sources(sources, data, kb, paths)
-    builder = GraphBuilder(strict=False)
     reports: dict[str, LoadReport] = {}
     timings: dict[str, float] = {}
+    canon = _gene_canon(plan, reports, timings, say)
+    builder = GraphBuilder(strict=False, merge_on=canon.merge_on if canon else None)
     for name, folder in plan.use:
+        if name in reports:  # the gene authority, read above
+            continue
         t0 = time.perf_counter()
         say(f"loading {name}")
         spec = get_source(name)
         reports[name] = LoadReport(name)
-        records: Iterator[Node | Edge] = spec.loader()(folder, reports[name])
-        builder.add_all(records, name, strict=name == CURATED)
+        records: Iterable[Node | Edge] = spec.loader()(folder, reports[name])
+        builder.add_all(canon.records(records, name) if canon else records, name, strict=name == CURATED)
         timings[name] = round(time.perf_counter() - t0, 3)
     for name, extra_records in extra:
         t0 = time.perf_counter()
         say(f"loading {name}")
-        builder.add_all(extra_records, name)
+        builder.add_all(canon.records(extra_records, name) if canon else extra_records, name)
         timings[name] = round(time.perf_counter() - t0, 3)
     say("merging")
     graph = _immunotherapy_classes(_normalised(builder))
     for name, report in reports.items():
         graph.sources.setdefault(name, SourceReport()).loader.update(report.to_dict())
+    files = _gene_report(graph, canon)
     meta = {
         name: {"version": get_source(name).version, "licence": get_source(name).licence}
         for name, _ in plan.use
@@ -132,7 +139,7 @@ def build_store(
     meta.setdefault("ontologies", _ontology_meta())
     say("writing store")
     root = store_path(store)
-    snapshot = write_store(graph, root, meta)
+    snapshot = write_store(graph, root, meta, files=files)
     from tmekg.store import read_manifest
 
     manifest = read_manifest(snapshot)
@@ -146,6 +153,36 @@ def build_store(
         skipped=plan.skipped,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _gene_canon(
+    plan: SourcePlan, reports: dict[str, LoadReport], timings: dict[str, float], say: Progress
+) -> GeneCanon | None:
+    """Read the gene identity authority first when the plan has it (:mod:`tmekg.genes`)."""
+    from tmekg.genes import AUTHORITY, GeneCanon, load_authority
+
+    folder = dict(plan.use).get(AUTHORITY, False)
+    if folder is False or folder is None:
+        return None
+    say(f"loading {AUTHORITY}")
+    reports[AUTHORITY] = LoadReport(AUTHORITY)
+    authority = load_authority(folder, reports[AUTHORITY])
+    timings[AUTHORITY] = authority.parse_seconds
+    return GeneCanon(authority)
+
+
+def _gene_report(graph: BuiltGraph, canon: GeneCanon | None) -> dict[str, bytes]:
+    """Put gene identity counts in the build report; the authority table to store with the graph."""
+    from tmekg.genes import AUTHORITY, STORE_FILE
+
+    if canon is None:
+        return {}
+    for name, report in canon.reports.items():
+        graph.sources.setdefault(name, SourceReport()).loader["gene_identity"] = report.to_dict()
+    summary = graph.sources.setdefault(AUTHORITY, SourceReport()).loader
+    summary["gene_identity"] = canon.totals()
+    summary["parse_seconds"] = canon.authority.parse_seconds
+    return {STORE_FILE: canon.authority.to_bytes()}
 
 
 def _normalised(builder: GraphBuilder) -> BuiltGraph:
