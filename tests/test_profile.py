@@ -292,3 +292,46 @@ def test_subtype_signatures_are_the_reactome_sets(shared_data: Path) -> None:
     assert shipped["glycolytic"] == _reactome_symbols(shared_data, "PC7_4269", "Glycolysis")
     cholesterol = _reactome_symbols(shared_data, "PC7_2565", "Cholesterol biosynthesis")
     assert shipped["cholesterogenic"] == cholesterol
+
+
+def test_gene_names_map_through_the_authority_in_order(fixtures: Path, tmp_path: Path) -> None:
+    from tmekg.genes import load_authority
+
+    authority = load_authority(fixtures / "ncbi-gene")
+    rows = {  # row name: (S1, S2)
+        "GPI": (10, 20),  # approved symbol of GPI, although also an alias of GNPDA1
+        "P53": (5, 6),  # alias of TP53 only
+        "LDH": (7, 8),  # alias of LDHA and LDHB: kept under its own name, reported
+        "ENSG00000134333.5": (90, 80),  # LDHA (version dropped)
+        "ENSG00000288299": (3, 4),  # LDHA's second Ensembl gene: collapsed, smaller total
+        "PDGFRA": (1, 2),  # approved symbol: wins over the alias row below despite the smaller total
+        "CD140A": (50, 60),
+        "ND5": (30, 40),  # NCBI's symbol of MT-ND5
+        "NOTAGENE1": (9, 9),  # unknown symbol: kept, reported
+        "ENSG00000999999": (2, 2),  # unknown Ensembl id: dropped, reported
+    }
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["S1", "S2"]).astype(float)
+    expr = read_expression(_write(tmp_path, frame), None, authority=authority)
+    assert list(expr.log.index) == ["GPI", "TP53", "LDH", "LDHA", "PDGFRA", "MT-ND5", "NOTAGENE1"]
+    assert expr.unmapped == ["NOTAGENE1", "ENSG00000999999"]
+    assert expr.ambiguous == {"LDH": ["LDHA", "LDHB"]}
+    assert expr.collapsed == {"LDHA": ["ENSG00000288299"], "PDGFRA": ["CD140A"]}
+    assert expr.mapping == "NCBI gene authority"
+    # counts: log2(CPM + 1) over the kept rows, e.g. GPI in S1: 10 / (10+5+7+90+1+30+9 = 152) * 1e6
+    assert expr.log.loc["GPI", "S1"] == pytest.approx(np.log2(10 / 152 * 1e6 + 1))
+
+
+def test_graph_mapping_never_lets_a_synonym_override_a_gene_name(tmp_path: Path) -> None:
+    class _Node:
+        def __init__(self, symbol: str, synonyms: tuple[str, ...]) -> None:
+            self.id, self.name, self.category = f"HGNC.SYMBOL:{symbol}", symbol, "Gene"
+            self.synonyms, self.xrefs = synonyms, ()
+
+    class _Graph:  # GNPDA1 comes first and lists GPI as a synonym
+        nodes: ClassVar[list[_Node]] = [_Node("GNPDA1", ("GPI",)), _Node("GPI", ("AMF",))]
+
+    frame = pd.DataFrame({"S1": [5.0, 6.0, 7.0], "S2": [5.5, 6.5, 7.5]}, index=["GPI", "AMF", "GNPDA1"])
+    expr = read_expression(_write(tmp_path, frame), _Graph())  # type: ignore[arg-type]
+    assert list(expr.log.index) == ["GPI", "GNPDA1"]  # AMF (GPI's synonym) collapsed onto the GPI row
+    assert expr.collapsed == {"GPI": ["AMF"]}
+    assert expr.node_ids == {"GPI": "HGNC.SYMBOL:GPI", "GNPDA1": "HGNC.SYMBOL:GNPDA1"}
