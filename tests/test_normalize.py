@@ -184,16 +184,19 @@ def test_same_configuration_of_one_generic_species_joins() -> None:
     assert result.report()["rules"][SAME_STEREO]["nodes_joined"] == 1
 
 
-def test_enantiomers_never_merge_even_when_chebi_text_chains_them() -> None:
-    chained = dict(
-        CHEBI
-    )  # a (hypothetical) erroneous definition: an (S) term "conjugate base of (R)-lactate"
-    chained["CHEBI:901"] = T("(S)-lactate(1-)", "A lactate that is the conjugate base of (R)-lactate.")
-    forms = ChebiForms(chained)
-    assert forms.species("CHEBI:16651") == forms.species("CHEBI:16004")  # one species by the text...
-    identifiers = {"S": _ids("CHEBI:16651"), "R": _ids("CHEBI:16004")}
+def test_a_definition_that_contradicts_the_label_is_not_taken() -> None:
+    typo = dict(CHEBI)  # like ChEBI's "thiamine(1+) triphosphate(4-)": "Trianion of thiamine(1+) diphosphate"
+    typo["CHEBI:901"] = T("(S)-lactate(1-)", "A lactate that is the conjugate base of (R)-lactate.")
+    forms = ChebiForms(typo)
+    assert forms.species("CHEBI:901") == forms.species("CHEBI:16651")  # by its label
+    assert forms.species("CHEBI:16651") != forms.species("CHEBI:16004")
+
+
+def test_enantiomers_never_merge_even_through_a_node_holding_both(forms: ChebiForms) -> None:
+    # node B already mixes (R)-lactate and (S)-lactic acid (a source's xrefs): it absorbs no (S) node
+    identifiers = {"A": _ids("CHEBI:16651"), "B": _ids("CHEBI:16004", "CHEBI:422")}
     result = metabolite_links(identifiers, forms=forms)
-    assert result.links == []  # ...but never one node
+    assert result.links == []
     assert len(result.refused) == 1
 
 

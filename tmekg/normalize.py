@@ -176,6 +176,7 @@ class ChebiForms:
         self._ancestor_cache: dict[str, frozenset[str]] = {}
         self._species = _UnionFind()
         self._by_label_only = _UnionFind()
+        self._label_groups = self._acid_base_groups()
         self.partners = self._definition_partners()
         for curie, partner in sorted(self.partners.items()):
             self._species.union(curie, partner)
@@ -185,9 +186,14 @@ class ChebiForms:
         self._members: dict[str, list[str]] | None = None
 
     def _definition_partners(self) -> dict[str, str]:
-        """Term -> the term its definition names it a form of; hubs (a group or class named by more
-        than :data:`HUB` definitions, e.g. "phosphate" in "deprotonation of the phosphate and
-        diphosphate OH groups of X") are skipped in favour of the next name."""
+        """Term -> the term its definition names it a form of.
+
+        Skipped in favour of the next name: hubs (a group or class named first by more than :data:`HUB`
+        definitions, e.g. "phosphate" in "deprotonation of the phosphate and diphosphate OH groups of
+        X"), and a name that contradicts the term's own label when that label already names another
+        term by the acid/base naming rule (ChEBI's "thiamine(1+) triphosphate(4-)" is defined as a
+        "Trianion of thiamine(1+) diphosphate"; its label says triphosphate).
+        """
         candidates = {}
         for curie, label, description, deprecated in _texts(self.terms):
             if not deprecated and (label.endswith(" zwitterion") or _SPECIES_WORDS.search(description)):
@@ -196,20 +202,32 @@ class ChebiForms:
         hubs = {c for c, n in named.items() if n > HUB}
         partners = {}
         for curie, found in sorted(candidates.items()):
-            partner = next((c for c in found if c not in hubs), None)
+            partner = next((c for c in found if c not in hubs and self._label_agrees(curie, c)), None)
             if partner:
                 partners[curie] = partner
         return partners
 
-    def _join_by_label(self) -> None:
+    def _label_agrees(self, curie: str, partner: str) -> bool:
+        key = self._label_key.get(curie)
+        if key is None or len(self._label_groups.get(key, ())) < 2:
+            return True
+        return self._label_key.get(partner) == key
+
+    def _acid_base_groups(self) -> dict[str, list[str]]:
+        """Acid/base label key -> current terms with that key (monoatomic ions left out)."""
+        self._label_key: dict[str, str] = {}
         groups: dict[str, list[str]] = defaultdict(list)
         for curie, label, _, deprecated in _texts(self.terms):
             if not label or deprecated:
                 continue
             if _CHARGE.search(label) and MONOATOMIC_ION in self.ancestors(curie):
                 continue
-            groups[acid_base_key(label)].append(curie)
-        for members in groups.values():
+            self._label_key[curie] = key = acid_base_key(label)
+            groups[key].append(curie)
+        return groups
+
+    def _join_by_label(self) -> None:
+        for members in self._label_groups.values():
             first, *rest = sorted(members)
             for other in rest:
                 self._species.union(first, other)
