@@ -11,13 +11,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tmekg.errors import TmekgError
 from tmekg.graph import KnowledgeGraph
+from tmekg.queries.metapaths import Wording, describe, parse, wording
 from tmekg.queries.paths import Path, enumerate_paths
 from tmekg.queries.permutation import degree_groups, edge_type_groups, permute_edges, pooled_p_values
 from tmekg.queries.reaction_groups import edges_between, label, path_steps
@@ -113,7 +114,7 @@ def rank(
     table = scorer.table(comp)
     perm = config["permutations"]
     count = int(perm["count"] if permutations is None else permutations)
-    table["p_value"] = _p_values(scorer, comp.score, count, seed, progress).ravel() if count else np.nan
+    table["p_value"] = _p_value_column(scorer, table, comp.score, count, seed, progress)
     if immunotherapy:
         table = table[table["immunotherapy_class"] == immunotherapy]
     table = table.sort_values(["score", "target_id", "immunotherapy_class"], ascending=[False, True, True])
@@ -127,6 +128,18 @@ def rank(
     ]
     extra = ["mechanism", "context", "harm"]
     return table[[*COLUMNS, *extra]]
+
+
+def _p_value_column(
+    scorer: Scorer, table: pd.DataFrame, observed: np.ndarray, count: int, seed: int | None, progress
+) -> np.ndarray | float:
+    """The p-value of each table row (rows are a subset of targets x classes), NaN without permutations."""
+    if not count:
+        return np.nan
+    p = _p_values(scorer, observed, count, seed, progress)
+    position = {t: i for i, t in enumerate(scorer.targets)}
+    rows = np.array([position[r] for r in table["_row"]], dtype=int)
+    return p[rows, table["_class"].to_numpy(dtype=int)]
 
 
 def _p_values(
@@ -167,6 +180,28 @@ def path_contributions(scorer: Scorer, row: int, class_index: int) -> list[tuple
     out = [(path, scale * scorer.polarity[e] * path.weight * focus[e]) for path, e in gene_paths(scorer, row)]
     out.sort(key=lambda pc: (-pc[1], pc[0].nodes))
     return out
+
+
+def score_shares(
+    scorer: Scorer, row: int, class_index: int, location: Collection[str] | None = None
+) -> dict[str, float]:
+    """How S(T, I) splits into mechanism paths, location paths, the context factor and harm.
+
+    Absolute shares summing to 1 (docs/scoring.md, "Mechanism share"): each scored path P adds
+    ``|c(P)| / (1 + w_ctx ctx(T))`` to *mechanism* or, if its metapath is in ``location`` (default: the
+    metapaths the ``mechanism.exclude`` rules leave out, then never scored), to *location*; the context
+    multiplier adds ``w_ctx ctx(T)`` times their sum, harm adds ``w_harm harm(T)``.
+    """
+    w = scorer.config["weights"]
+    located = set(scorer.excluded if location is None else location)
+    factor = 1.0 + float(w["context"]) * scorer.context[row]
+    parts = {"mechanism": 0.0, "location": 0.0}
+    for path, value in path_contributions(scorer, row, class_index):
+        parts["location" if path.metapath in located else "mechanism"] += abs(value) / factor
+    parts["context"] = (parts["mechanism"] + parts["location"]) * (factor - 1.0)
+    parts["harm"] = float(w["harm"]) * float(scorer.harm[row])
+    total = sum(parts.values())
+    return {name: (value / total if total else 0.0) for name, value in parts.items()}
 
 
 def _rows_with_paths(scorer: Scorer, abbrev: str) -> frozenset[int]:
@@ -231,9 +266,13 @@ def explain(
     for path, value in contributions:
         by_mp[path.metapath] = by_mp.get(path.metapath, 0.0) + value
     mech_total = sum(by_mp.values()) or 1.0
+    words = wording(scorer.schema)
     metapaths = pd.DataFrame(
-        [{"metapath": m, "contribution": v, "share": v / mech_total} for m, v in by_mp.items()],
-        columns=["metapath", "contribution", "share"],
+        [
+            {"metapath": m, "meaning": _meaning(scorer, m, words), "contribution": v, "share": v / mech_total}
+            for m, v in by_mp.items()
+        ],
+        columns=["metapath", "meaning", "contribution", "share"],
     ).sort_values("contribution", key=abs, ascending=False, ignore_index=True)
     top = sorted(contributions, key=lambda pc: -abs(pc[1]))[:paths]
     return {
@@ -248,9 +287,22 @@ def explain(
             "modulation": float(scorer.modulation[row]),
         },
         "drugs": scorer.drugs_of(node.id),
+        "shares": score_shares(scorer, row, k),
+        "own_target": bool(scorer.own_targets[row, k]),
         "metapaths": metapaths,
-        "paths": [_path_record(kg, p, v, mech_total) for p, v in top],
+        "paths": [
+            {**_path_record(kg, p, v, mech_total), "meaning": _meaning(scorer, p.metapath, words)}
+            for p, v in top
+        ],
     }
+
+
+def _meaning(scorer: Scorer, code: str, words: Wording) -> str:
+    """A metapath code in words (cached per scorer)."""
+    cache: dict[str, str] = scorer.__dict__.setdefault("_meanings", {})
+    if code not in cache:
+        cache[code] = describe(parse(code, scorer.schema), scorer.schema, words)
+    return cache[code]
 
 
 def _path_record(kg: KnowledgeGraph, path: Path, value: float, total: float) -> dict[str, Any]:
@@ -277,6 +329,10 @@ def _path_record(kg: KnowledgeGraph, path: Path, value: float, total: float) -> 
     }
 
 
+PATH_COLUMNS = ["kind", "metapath", "contribution", "dwpc", "path", "path_weight", "node_ids"]
+KIND_ORDER = {"mechanism": 0, "location": 1, "association": 2}
+
+
 def paths(
     kg: KnowledgeGraph,
     source: str,
@@ -285,43 +341,92 @@ def paths(
     damping: float | None = None,
     limit: int = 200,
 ) -> pd.DataFrame:
-    """Paths between two nodes over any predicates (either direction), with metapath and DWPC.
+    """Paths between two nodes over any predicates (either direction), mechanism paths first.
 
-    Columns: metapath, dwpc (of the metapath for this pair), path (names), path_weight, node_ids.
+    Columns :data:`PATH_COLUMNS`. From a gene to an immune effect, ``kind`` is ``mechanism`` for the
+    paths the score uses (signed ``dwpc`` and ``path_weight``; ``contribution`` = m(T) x polarity(E) x
+    path weight, the path's part of benefit(T, E)), ordered by |contribution|; ``location`` for paths
+    along metapaths the ``mechanism.exclude`` rules leave out, ``association`` for every other path
+    (unsigned, all predicates, no contribution), ordered by path weight.
     """
     import pandas as pd
-
-    from tmekg.queries.hetmat import EdgeWeights, HetMat
-    from tmekg.queries.metapaths import enumerate_metapaths, metaedges
-    from tmekg.schema import load_schema
 
     if not 1 <= max_length <= 4:
         raise TmekgError("--max-length must be between 1 and 4")
     config = default_config()
     damping = float(config["damping"] if damping is None else damping)
-    schema = load_schema()
     a, b = kg.resolve(source), kg.resolve(target)
-    everything = list(schema.predicates)
-    weights = EdgeWeights(signed=frozenset(), carrier=frozenset(everything))
-    hetmat = HetMat(kg, weights)
-    allowed = metaedges(schema, everything, both=True)
+    mechanism, located = _mechanism_rows(kg, a.id, b.id, max_length, damping)
+    seen = {(r["metapath"], r["node_ids"]) for r in mechanism}
+    others = [
+        {**r, "kind": "location" if r["metapath"] in located else "association"}
+        for r in _association_rows(kg, a, b, max_length, damping, limit)
+        if (r["metapath"], r["node_ids"]) not in seen
+    ]
+    table = pd.DataFrame([*mechanism, *others], columns=PATH_COLUMNS)
+    order = table["kind"].map(KIND_ORDER)
+    magnitude = table["contribution"].abs().fillna(table["path_weight"].abs())
+    keys = pd.DataFrame({"order": order, "magnitude": -magnitude, "path": table["path"]})
+    table = table.loc[keys.sort_values(["order", "magnitude", "path"]).index].reset_index(drop=True)
+    return table.head(limit)
+
+
+def _mechanism_rows(
+    kg: KnowledgeGraph, source: str, target: str, max_length: int, damping: float
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """The scored paths from a candidate gene to an immune effect (signed), and the excluded codes."""
+    config = {**default_config(), "damping": damping}
+    mech = config["mechanism"]
+    if (kg.node(source).category, kg.node(target).category) != (mech["source"], mech["target"]):
+        return [], set()
+    try:
+        scorer = Scorer(kg, config)
+    except ScoringError:
+        return [], set()
+    row, effect = scorer.hetmat.index(source), scorer.hetmat.index(target)
+    sign = scorer.modulation[row] * scorer.polarity[effect]
     rows = []
-    for mp in enumerate_metapaths(schema, a.category, b.category, max_length, allowed):
+    for mp in scorer.metapaths:
+        if len(mp) > max_length:
+            continue
+        found = enumerate_paths(scorer.hetmat, mp, source, target, damping, signed=True)
+        total = sum(p.weight for p in found)
+        scored = [p for p in found if p.weight]
+        rows += [{**_path_row(kg, mp.abbrev, total, p, sign * p.weight), "kind": "mechanism"} for p in scored]
+    return rows, set(scorer.excluded)
+
+
+def _association_rows(
+    kg: KnowledgeGraph, a: Any, b: Any, max_length: int, damping: float, limit: int
+) -> list[dict[str, Any]]:
+    """Every path between two nodes over any predicate in either direction (unsigned)."""
+    from tmekg.queries.hetmat import EdgeWeights, HetMat
+    from tmekg.queries.metapaths import enumerate_metapaths, metaedges
+    from tmekg.schema import load_schema
+
+    schema = load_schema()
+    everything = list(schema.predicates)
+    hetmat = HetMat(kg, EdgeWeights(signed=frozenset(), carrier=frozenset(everything)))
+    rows = []
+    for mp in enumerate_metapaths(
+        schema, a.category, b.category, max_length, metaedges(schema, everything, True)
+    ):
         found = enumerate_paths(hetmat, mp, a.id, b.id, damping, signed=False, limit=limit)
         found = [p for p in found if p.nodes[-1] == b.id]
         total = sum(p.weight for p in found)
-        for p in found:
-            rows.append(
-                {
-                    "metapath": mp.abbrev,
-                    "dwpc": total,
-                    "path": " -> ".join(label(kg, n) for n in p.nodes),
-                    "path_weight": p.weight,
-                    "node_ids": ";".join(p.nodes),
-                }
-            )
-    table = pd.DataFrame(rows, columns=["metapath", "dwpc", "path", "path_weight", "node_ids"])
-    return table.sort_values(["dwpc", "path_weight"], ascending=False, ignore_index=True).head(limit)
+        rows += [_path_row(kg, mp.abbrev, total, p, float("nan")) for p in found]
+    return rows
+
+
+def _path_row(kg: KnowledgeGraph, code: str, dwpc_value: float, path: Path, contribution: float) -> dict:
+    return {
+        "metapath": code,
+        "contribution": contribution,
+        "dwpc": dwpc_value,
+        "path": " -> ".join(label(kg, n) for n in path.nodes),
+        "path_weight": path.weight,
+        "node_ids": ";".join(path.nodes),
+    }
 
 
 def combination_subgraph(

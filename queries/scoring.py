@@ -33,8 +33,8 @@ from tmekg.graph import KnowledgeGraph
 from tmekg.io import packaged_yaml
 from tmekg.queries.dwpc import UnsupportedMetapath, dwpc
 from tmekg.queries.hetmat import EdgeWeights, HetMat
-from tmekg.queries.metapaths import Metapath, enumerate_metapaths, metaedges, parse
-from tmekg.schema import load_schema
+from tmekg.queries.metapaths import Metapath, enumerate_metapaths, metaedges, parse, passes_through
+from tmekg.schema import Schema, load_schema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,6 +52,70 @@ class ScoringError(TmekgError):
 def default_config() -> dict[str, Any]:
     """The shipped ``queries/scoring.yaml``."""
     return packaged_yaml("tmekg.queries", "scoring.yaml")
+
+
+def check_mechanism_config(config: Mapping[str, Any], schema: Schema) -> None:
+    """The ``mechanism`` section names schema categories/predicates; every exclusion has a reason.
+
+    Raises
+    ------
+    ScoringError
+        Naming the offending field (``mechanism.exclude[0].categories``) and value.
+    """
+    mech = config["mechanism"]
+    for key in ("source", "target"):
+        if mech[key] not in schema.categories:
+            raise ScoringError(f"scoring config: mechanism.{key}: unknown category '{mech[key]}'")
+    _check_names(mech["last_predicates"], schema.predicates, "mechanism.last_predicates", "predicate")
+    rules = mech.get("exclude") or []
+    if not isinstance(rules, list):
+        raise ScoringError("scoring config: mechanism.exclude: must be a list of rules")
+    for i, rule in enumerate(rules):
+        field = f"mechanism.exclude[{i}]"
+        if not isinstance(rule, Mapping) or set(rule) - {"categories", "predicates", "reason"}:
+            raise ScoringError(f"scoring config: {field}: keys are categories, predicates and reason")
+        _check_names(rule.get("categories") or [], schema.categories, f"{field}.categories", "category")
+        _check_names(rule.get("predicates") or [], schema.predicates, f"{field}.predicates", "predicate")
+        if not str(rule.get("reason") or "").strip():
+            raise ScoringError(f"scoring config: {field}.reason: say why these paths are not mechanism")
+        if not (rule.get("categories") or rule.get("predicates")):
+            raise ScoringError(f"scoring config: {field}: names no category and no predicate")
+
+
+def _check_names(names: Any, known: Mapping[str, Any], field: str, kind: str) -> None:
+    if not isinstance(names, list):
+        raise ScoringError(f"scoring config: {field}: must be a list")
+    for name in names:
+        if name not in known:
+            raise ScoringError(f"scoring config: {field}: unknown {kind} '{name}'")
+
+
+def mechanism_metapaths(
+    config: Mapping[str, Any], schema: Schema
+) -> tuple[list[Metapath], dict[str, tuple[Metapath, str]]]:
+    """Mechanism metapaths enumerated from the schema, split by the ``mechanism.exclude`` rules.
+
+    Returns the kept metapaths and {code: (metapath, reason)} for the excluded ones (first matching
+    rule), both sorted by length then code.
+    """
+    check_mechanism_config(config, schema)
+    prop, mech = config["propagation"], config["mechanism"]
+    allowed = metaedges(schema, [*prop["signed"], *prop["carrier"]])
+    found = enumerate_metapaths(
+        schema, mech["source"], mech["target"], int(config["max_length"]), allowed, mech["last_predicates"]
+    )
+    kept, excluded = [], {}
+    for mp in found:
+        rule = next((r for r in mech.get("exclude") or [] if _matches(mp, r)), None)
+        if rule is None:
+            kept.append(mp)
+        else:
+            excluded[mp.abbrev] = (mp, " ".join(str(rule["reason"]).split()))
+    return kept, excluded
+
+
+def _matches(metapath: Metapath, rule: Mapping[str, Any]) -> bool:
+    return bool(passes_through(metapath, rule.get("categories") or (), rule.get("predicates") or ()))
 
 
 @dataclass
@@ -104,18 +168,10 @@ class Scorer:
 
     # -- set-up --------------------------------------------------------------------------------
     def _mechanism_metapaths(self) -> tuple[list[Metapath], dict[str, str]]:
-        prop = self.config["propagation"]
-        allowed = metaedges(self.schema, [*prop["signed"], *prop["carrier"]])
-        mech = self.config["mechanism"]
-        found = enumerate_metapaths(
-            self.schema,
-            mech["source"],
-            mech["target"],
-            int(self.config["max_length"]),
-            allowed,
-            mech["last_predicates"],
-        )
-        return found, {}
+        """Kept mechanism metapaths (``self.excluded``: {code: reason} of those the rules leave out)."""
+        kept, excluded = mechanism_metapaths(self.config, self.schema)
+        self.excluded = {code: reason for code, (_mp, reason) in excluded.items()}
+        return kept, {}
 
     def _candidate_targets(self) -> list[int]:
         """Category-local indices of genes with an enzyme/transporter/receptor/sensor role."""
@@ -167,15 +223,34 @@ class Scorer:
         return m
 
     @functools.cached_property
+    def class_drugs(self) -> list[list[int]]:
+        """Per class (in ``self.classes`` order), the Drug rows of that immunotherapy class."""
+        classes = [self.kg.node(d).prop("immunotherapy_class") for d in self.hetmat.ids["Drug"]]
+        return [[i for i, c in enumerate(classes) if c == cls] for cls in self.classes]
+
+    @functools.cached_property
+    def own_targets(self) -> np.ndarray:
+        """Genes x classes, True where the class's own drugs act on the gene (``own_targets`` metapath,
+        e.g. PDCD1 for anti-PD-1): the immunotherapy itself, not a metabolic partner of it."""
+        out = np.zeros((self.hetmat.size("Gene"), len(self.classes)), dtype=bool)
+        text = self.config.get("own_targets")
+        if not text:
+            return out
+        mp = parse(text, self.schema)
+        if mp.categories[0] != "Drug" or mp.categories[-1] != "Gene":
+            raise ScoringError(f"scoring config: own_targets: '{text}' must lead from a Drug to a Gene")
+        matrix = abs(dwpc(self.hetmat, mp, self.damping, signed=False))
+        for k, rows in enumerate(self.class_drugs):
+            out[:, k] = np.asarray(matrix[rows].sum(axis=0)).ravel() > 0
+        return out
+
+    @functools.cached_property
     def sphere(self) -> np.ndarray:
         """r_I(E) in [0, 1]: classes x effects."""
-        drugs = self.hetmat.ids["Drug"]
-        classes = [self.kg.node(d).prop("immunotherapy_class") for d in drugs]
         total = np.zeros((len(self.classes), self.hetmat.size("ImmuneEffect")))
         for text in self.config["sphere_metapaths"]:
             matrix = dwpc(self.hetmat, parse(text, self.schema), self.damping, signed=False)
-            for k, cls in enumerate(self.classes):
-                rows = [i for i, c in enumerate(classes) if c == cls]
+            for k, rows in enumerate(self.class_drugs):
                 total[k] += np.asarray(matrix[rows].sum(axis=0)).ravel()
         peak = total.max(axis=1, keepdims=True)
         return np.divide(total, peak, out=np.zeros_like(total), where=peak > 0)
@@ -217,14 +292,17 @@ class Scorer:
 
     # -- output --------------------------------------------------------------------------------
     def table(self, components: Components | None = None) -> pd.DataFrame:
-        """Every candidate x class with its components (unranked)."""
+        """Every candidate x class with its components (unranked), less each class's own targets."""
         import pandas as pd
 
         comp = components or self.components()
         genes = self.hetmat.ids["Gene"]
+        own = self.own_targets
         rows = []
         for t in self.targets:
             for k, cls in enumerate(self.classes):
+                if own[t, k]:
+                    continue
                 rows.append(
                     {
                         "target_id": genes[t],

@@ -145,10 +145,17 @@ def test_curated_contexts_move_documented_targets(curated) -> None:
     has2 = context_diff(curated, "HAS2", "anti-PD-1", "desmoplastic-stroma", inherit=True)
     assert has2["delta"] > 0
     assert "hyaluronic acid -decreases-> T cell infiltration" in {e["edge"] for e in has2["contextual_edges"]}
+    # PGD's liver-metastasis fact is where it is expressed (location): it raises the context factor but
+    # adds no mechanism path, and presence without mechanism scores nothing (docs/scoring.md)
     pgd = context_diff(curated, "PGD", "anti-PD-1", "liver-metastasis", inherit=True)
-    assert pgd["baseline_components"]["score"] == 0.0 and pgd["delta"] > 0
+    assert pgd["baseline_components"]["score"] == 0.0 and pgd["delta"] == 0.0
+    assert pgd["context_components"]["context"] > pgd["baseline_components"]["context"] == 0.0
+    # ENTPD1 -expressed_in-> PDAC neoplastic cell holds in the hypoxic core: location, so it raises the
+    # context factor (and through it the score), not the mechanism
     entpd1 = context_diff(curated, "ENTPD1", "anti-PD-1", "hypoxic-core", inherit=True)
-    assert "ENTPD1 -expressed_in-> PDAC neoplastic cell" in {e["edge"] for e in entpd1["contextual_edges"]}
+    base, core = entpd1["baseline_components"], entpd1["context_components"]
+    assert core["mechanism"] == base["mechanism"] > 0 and core["context"] > base["context"] == 0.0
+    assert entpd1["delta"] > 0
 
 
 # -- peritoneal metastasis: the context-only facts move exactly the combinations whose paths they touch --
@@ -183,8 +190,9 @@ def test_peritoneal_facts_change_the_ranking_where_they_apply(curated) -> None:
     # XBP1 -| IFN-gamma (Song 2018) and -| DC antigen presentation (Cubillos-Ruiz 2015): +1.8 for CD40-agonist
     assert s_peri[xbp1, k] - s_pdac[xbp1, k] > 1.0
     assert (s_peri[xbp1] > s_pdac[xbp1]).all()
-    # ACOD1 -expressed_in-> TAM -secretes-> itaconate (Weiss 2018) exists in peritoneal metastases only
-    assert (s_peri[acod1] > s_pdac[acod1]).all()
+    # TAM -secretes-> itaconate (Weiss 2018) exists in peritoneal metastases only; ACOD1 -expressed_in->
+    # TAM -secretes-> itaconate is location, not mechanism (mechanism.exclude), so ACOD1 does not move
+    np.testing.assert_allclose(s_peri[acod1], s_pdac[acod1], rtol=0, atol=1e-12)
 
     untouched = 0
     for row in pdac.targets:

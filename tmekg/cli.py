@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from tmekg import __version__
 from tmekg.cli_common import FormatOpt, StoreOpt
@@ -349,7 +350,25 @@ def rank(
     emit(table.to_dict("records"), columns, fmt, title="metabolic target x immunotherapy ranking")
 
 
-@app.command()
+class _WithMetapathGlossary(TyperCommand):
+    """A command whose help ends with the metapath abbreviations, generated from the schema when shown."""
+
+    @property
+    def help(self) -> str | None:
+        from tmekg.queries.metapaths import legend
+        from tmekg.schema import load_schema
+
+        return f"{self._help}\n\n{legend(load_schema())}" if self._help else self._help
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
+
+
+@app.command(
+    cls=_WithMetapathGlossary,
+    short_help="Why a combination scores as it does: components, metapaths, and top paths with evidence.",
+)
 @_domain_errors
 def explain(
     target: Annotated[str, typer.Argument(help="Target gene (symbol, id or synonym).")],
@@ -360,6 +379,8 @@ def explain(
     fmt: FormatOpt = "table",
 ) -> None:
     """Why a combination scores as it does: components, metapaths, and top paths with evidence.
+
+    Metapath codes are spelled out in words; "shares" splits the score into its parts (docs/scoring.md).
 
     Example: tmekg explain NT5E anti-PD-1 --paths 5
     """
@@ -389,7 +410,14 @@ def explain(
         f"modulation {'inhibition' if comp['modulation'] < 0 else 'activation'}; "
         f"drugs: {', '.join(doc['drugs']) or 'none known'}"
     )
-    emit(doc["metapaths"], ["metapath", "contribution", "share"], fmt, title="contribution by metapath")
+    typer.echo("  shares of the score: " + ", ".join(f"{k} {v:.0%}" for k, v in doc["shares"].items()))
+    if doc["own_target"]:
+        typer.echo(
+            f"  note: {doc['target_symbol']} is a target of {doc['immunotherapy_class']}'s own drugs, "
+            "so it is not ranked as a partner of that class"
+        )
+    columns = ["metapath", "meaning", "contribution", "share"]
+    emit(doc["metapaths"], columns, fmt, title="contribution by metapath")
     rows = [{**p, "evidence": sorted({e for s in p["steps"] for e in s["evidence"]})} for p in doc["paths"]]
     emit(rows, ["path", "metapath", "contribution", "share", "evidence"], fmt, title="top paths")
     if "context_diff" in doc:  # what the contextual facts changed against the primary tumour
@@ -418,6 +446,8 @@ def find_paths(
 ) -> None:
     """Paths between two nodes with their metapath and DWPC.
 
+    Gene to immune effect: the scored (mechanism) paths first by contribution, then the rest by weight.
+
     Example: tmekg paths NT5E "CD8 T cell effector function" --max-length 3
     """
     from tmekg.graph import KnowledgeGraph
@@ -428,7 +458,8 @@ def find_paths(
 
     with KnowledgeGraph.open(store) as kg:
         table = find(kg, source, target, max_length, limit=limit)
-    emit(table.to_dict("records"), ["metapath", "dwpc", "path", "path_weight"], fmt, title="paths")
+    columns = ["kind", "metapath", "contribution", "dwpc", "path", "path_weight"]
+    emit(table.to_dict("records"), columns, fmt, title="paths")
 
 
 def _register_sub_apps() -> None:
