@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tmekg.queries.rank import context_mask, path_contributions, resolve_context
+from tmekg.queries.reaction_groups import label, reaction_groups
 from tmekg.queries.scoring import Scorer, ScoringError
 
 if TYPE_CHECKING:
@@ -87,12 +88,13 @@ def _path_edges(
     kg: KnowledgeGraph, nodes: tuple[str, ...], index: dict, base: np.ndarray, ctx: np.ndarray
 ) -> list[dict[str, Any]]:
     """Context-restricted edges between consecutive nodes of a path that either side uses."""
+    groups = reaction_groups(kg)  # a path node may stand for a reaction group: its members' edges
     out = []
     for a, b in itertools.pairwise(nodes):
-        ra, rb = kg.row(a), kg.row(b)
-        for row in index.get((min(ra, rb), max(ra, rb)), []):
-            if base[row] or ctx[row]:
-                out.append(_edge_record(kg, row, base, ctx))
+        for ra, rb in itertools.product(map(kg.row, groups.members(a)), map(kg.row, groups.members(b))):
+            for row in index.get((min(ra, rb), max(ra, rb)), []):
+                if base[row] or ctx[row]:
+                    out.append(_edge_record(kg, row, base, ctx))
     return out
 
 
@@ -131,7 +133,7 @@ def _path_rows(
         rows.append(
             {
                 "metapath": metapath,
-                "path": " -> ".join(kg.node(n).name for n in nodes),
+                "path": " -> ".join(label(kg, n) for n in nodes),
                 "contribution_baseline": b,
                 "contribution_context": a,
                 "delta": a - b,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tmekg.queries.profile import ProfileError, load_signatures, read_expression, read_metabolites
+from tmekg.queries.reaction_groups import label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -121,7 +122,7 @@ def _why(kg: KnowledgeGraph, default: Scorer, personal: Scorer, row: int, k: int
     before, after = _path_key(default, row, k), _path_key(personal, row, k)
     changes = {p: after.get(p, 0.0) - before.get(p, 0.0) for p in set(before) | set(after)}
     top = sorted(changes.items(), key=lambda pc: (-abs(pc[1]), pc[0]))[:WHY_PATHS]
-    parts = [f"{d:+.3g} {' -> '.join(kg.node(n).name for n in p)}" for p, d in top if abs(d) > 1e-9]
+    parts = [f"{d:+.3g} {' -> '.join(label(kg, n) for n in p)}" for p, d in top if abs(d) > 1e-9]
     return "; ".join(parts)
 
 
