@@ -130,3 +130,15 @@ def test_full_build_reaction_copies(full_build) -> None:
     lipa = {nb.other.id for nb in kg.neighbours("HGNC.SYMBOL:LIPA") if nb.edge.predicate == "catalyzes"}
     steryl = {groups.key(r) for r in lipa if "cholesterol" in (kg.node(r).prop("equation") or "").lower()}
     assert len(steryl) == 1  # 118 steryl-ester acylhydrolases and 6 named species variants: one step
+
+
+def test_explanation_picture_draws_a_group_once(kg) -> None:
+    from tmekg.display import explanation
+    from tmekg.queries.rank import combination_subgraph
+
+    sub = combination_subgraph(kg, "G1", "anti-PD-1")
+    view = explanation(kg, sub["node_ids"], sub["edges"], sub["weights"], focus=sub["focus"])
+    reactions = sorted(n.name for n in view.nodes if n.category == "Reaction")
+    assert reactions == ["Delta24-sterol reductase", "Steryl-ester acylhydrolase (5 reactions)"]
+    catalysed = sorted(d.edge.object for d in view.edges if d.edge.predicate == "catalyzes")
+    assert catalysed == [STEP[0], DISTINCT]

@@ -275,9 +275,39 @@ def explanation(
         for edge in [spec] if isinstance(spec, Edge) else _find_edges(kg, spec):
             drawn.append(DisplayEdge(edge, schema.edge_sign(edge), weight))
     ids = {kg.resolve(n).id for n in node_ids} | {x for d in drawn for x in (d.edge.subject, d.edge.object)}
-    nodes = tuple(kg.node(n) for n in sorted(ids))
+    nodes, drawn = _one_node_per_reaction_group(kg, ids, drawn)
     text = caption or _caption(len(nodes), len(drawn), "an explanation subgraph; width = weight")
     return DisplayGraph(nodes, tuple(drawn), title, text, tuple(kg.resolve(f).id for f in focus))
+
+
+def _one_node_per_reaction_group(
+    kg: KnowledgeGraph, ids: set[str], drawn: list[DisplayEdge]
+) -> tuple[tuple[Node, ...], list[DisplayEdge]]:
+    """Draw the member reactions of one reaction group as one node named by the group (and its edges once).
+
+    A path through ``Steryl-ester acylhydrolase (124 reactions)`` would otherwise draw 124 reaction
+    nodes; the group's node keeps its representative's id and record, with the group label as name.
+    """
+    import dataclasses
+
+    from tmekg.queries.reaction_groups import reaction_groups
+
+    groups = reaction_groups(kg)
+    edges: dict[tuple[str, str, str], DisplayEdge] = {}
+    for item in drawn:
+        subject, obj = groups.key(item.edge.subject), groups.key(item.edge.object)
+        edge = dataclasses.replace(item.edge, subject=subject, object=obj)
+        edges.setdefault((subject, edge.predicate, obj), dataclasses.replace(item, edge=edge))
+    present: dict[str, int] = {}
+    for n in ids:
+        present[groups.key(n)] = present.get(groups.key(n), 0) + 1
+    nodes = []
+    for key in sorted(present):
+        node, group = kg.node(key), groups.group(key)
+        if group is not None and present[key] > 1:
+            node = dataclasses.replace(node, name=f"{group.name} ({present[key]} reactions)")
+        nodes.append(node)
+    return tuple(nodes), list(edges.values())
 
 
 def _find_edges(kg: KnowledgeGraph, triple: tuple[str, str, str]) -> list[Edge]:
