@@ -16,9 +16,10 @@ Files (tab-separated, ``.gz`` variants read transparently):
     pharmacologic class (EPC) becomes the drug's ``mechanism``; classes also hint the modality.
 
 Records: Drug nodes (id ``CHEMBL.COMPOUND`` when known else ``DRUGCENTRAL``; xrefs DRUGCENTRAL,
-DRUGBANK, PUBCHEM.COMPOUND, CHEBI, INCHIKEY; ``max_phase`` 4), Gene nodes (``HGNC.SYMBOL``, xref
-UNIPROT, role from the target family) and ``targets`` edges with ``action`` mapped from
-``ACTION_TYPE``. Non-human target components are skipped and counted.
+DRUGBANK, PUBCHEM.COMPOUND, CHEBI, INCHIKEY; ``max_phase`` 4; ``kind`` ``imaging_agent`` when a
+pharmacologic class says contrast / diagnostic imaging agent, see :mod:`tmekg.loaders.drug_kinds`),
+Gene nodes (``HGNC.SYMBOL``, xref UNIPROT, role from the target family) and ``targets`` edges with
+``action`` mapped from ``ACTION_TYPE``. Non-human target components are skipped and counted.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tmekg.io import optional, read_table, resolve
+from tmekg.loaders.drug_kinds import drugcentral_imaging
 from tmekg.loaders.metalinksdb import gene_id
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
@@ -271,6 +273,7 @@ class _Graph:
                 modality=modality_of(name, hints),
                 max_phase=4,
                 mechanism=next((c for t, c in classes if t == "EPC"), None),
+                **drugcentral_imaging(classes),
             ),
             provenance=(Provenance(SOURCE, self.version),),
         )

@@ -12,8 +12,9 @@ Files (tab-separated; ``!``-prefixed comment lines precede the header; some name
 
 Records: Drug nodes (id ``PUBCHEM.COMPOUND`` from the samples, else ``TMEKG:drug.<slug>``; xrefs
 ``INCHIKEY`` so they merge with other sources that carry InChIKeys; ``max_phase``; ``mechanism`` =
-moa), Gene nodes (``HGNC.SYMBOL``) and ``targets`` edges whose ``action`` comes from the moa wording
-(one action when all of a drug's mechanisms agree, else ``other``). Drugs without targets are
+moa; ``kind`` ``imaging_agent`` for contrast / diagnostic agents, see :mod:`tmekg.loaders.drug_kinds`),
+Gene nodes (``HGNC.SYMBOL``) and ``targets`` edges whose ``action`` comes from the moa wording (one
+action when all of a drug's mechanisms that name one agree, else ``other``). Drugs without targets are
 counted as skipped.
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tmekg.io import optional, read_table, resolve
+from tmekg.loaders.drug_kinds import imaging_properties
 from tmekg.loaders.drugcentral import drug_action, drug_slug, modality_of
 from tmekg.loaders.metalinksdb import gene_id
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
@@ -77,12 +79,16 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
 def moa_action(moa: str) -> str:
     """One action for all of a drug's mechanisms, or ``other`` when they disagree.
 
+    Mechanisms that name no action (``antioxidant``, ``insulin sensitizer``) do not disagree.
+
     >>> moa_action("dopamine receptor agonist"), moa_action("EGFR inhibitor|HER2 inhibitor")
     ('agonist', 'inhibitor')
     >>> moa_action("adrenergic receptor agonist|adrenergic receptor antagonist")
     'other'
+    >>> moa_action("insulin sensitizer|PPAR receptor agonist"), moa_action("antioxidant")
+    ('agonist', 'other')
     """
-    actions = {drug_action(m) for m in moa.split("|") if m.strip()}
+    actions = {drug_action(m) for m in moa.split("|") if m.strip()} - {"other"}
     return actions.pop() if len(actions) == 1 else "other"
 
 
@@ -130,6 +136,7 @@ def _drug(row: dict[str, str], sample: tuple[list[str], list[str]], version: str
             modality="small_molecule" if keys else modality_of(name),
             max_phase=PHASES.get(row["clinical_phase"].strip().lower()),
             mechanism=moa or None,
+            **imaging_properties("repurposing_hub_moa", row["moa"].split("|"), "Repurposing Hub moa"),
         ),
         provenance=(Provenance(SOURCE, version),),
     )

@@ -98,11 +98,14 @@ def rank(
     config: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
     node_factors: Mapping[str, float] | None = None,
+    all_drugs: bool = False,
 ) -> pd.DataFrame:
     """Rank every candidate target x immunotherapy class (columns :data:`COLUMNS` plus components).
 
     ``node_factors`` personalise the ranking ({node id: factor} scaling the edges of a node, e.g. a
-    sample's relative gene expression); see :class:`tmekg.queries.scoring.Scorer`.
+    sample's relative gene expression); see :class:`tmekg.queries.scoring.Scorer`. The ``drugs``
+    column lists a target's therapeutic drugs, most advanced clinical phase first: the first
+    ``drugs_shown`` (config, 5), or all of them with ``all_drugs``.
     """
     config = dict(config or default_config())
     scorer = make_scorer(kg, context, config, node_factors)
@@ -122,7 +125,7 @@ def rank(
     if top:
         table = table.head(top)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    table["drugs"] = [";".join(scorer.drugs_of(t)) for t in table["target_id"]]
+    table["drugs"] = [";".join(scorer.drugs_of(t, all_drugs)) for t in table["target_id"]]
     table["top_path"] = [
         _top_path_text(scorer, r, c) for r, c in zip(table["_row"], table["_class"], strict=True)
     ]

@@ -217,6 +217,7 @@ class Scorer:
         votes = np.zeros_like(m)
         rows = np.flatnonzero(hm.edge_index[:, 2] == self.kg.predicates.index("targets"))
         rows = rows[hm.category_of[hm.edge_index[rows, 1]] == "Gene"]
+        rows = rows[therapeutic_mask(self.kg)[rows]]  # substrates, metabolites, imaging agents: no vote
         np.add.at(votes, hm.local[hm.edge_index[rows, 1]], np.asarray(self.kg.edge_sign)[rows])
         m[votes > 0] = 1.0
         m[votes < 0] = -1.0
@@ -318,13 +319,46 @@ class Scorer:
                 )
         return pd.DataFrame(rows)
 
-    @functools.cached_property
-    def _drugs_by_gene(self) -> dict[str, list[str]]:
-        out: dict[str, set[str]] = {}
-        for edge in self.kg.edges("targets"):
-            out.setdefault(edge.object, set()).add(self.kg.node(edge.subject).name)
-        return {gene: sorted(names) for gene, names in out.items()}
+    def drugs_of(self, gene_id: str, all_drugs: bool = False) -> list[str]:
+        """Names of the drugs that therapeutically modulate a gene, most advanced clinical phase first.
 
-    def drugs_of(self, gene_id: str) -> list[str]:
-        """Names of drugs that target a gene."""
-        return self._drugs_by_gene.get(gene_id, [])
+        At most ``drugs_shown`` (config) unless ``all_drugs``. Drugs whose ``targets`` edge the build
+        classified non-therapeutic (endogenous metabolites, the target's substrates and products,
+        imaging agents, no stated action: :mod:`tmekg.loaders.drug_kinds`) are left out.
+        """
+        names = drugs_by_gene(self.kg).get(gene_id, [])
+        return names if all_drugs else names[: int(self.config.get("drugs_shown", 5))]
+
+
+def drugs_by_gene(kg: KnowledgeGraph) -> dict[str, list[str]]:
+    """Gene id -> names of its therapeutic drugs, most advanced clinical phase first, then by name.
+
+    Cached on the graph.
+    """
+    cache = kg.__dict__
+    if "_drugs_by_gene" not in cache:
+        phases: dict[str, dict[str, int]] = {}
+        for edge in kg.edges("targets"):
+            if edge.prop("therapeutic", True):
+                drug = kg.node(edge.subject)
+                known = phases.setdefault(edge.object, {})
+                known[drug.name] = max(known.get(drug.name, -1), drug.prop("max_phase", -1))
+        order = {g: sorted(d, key=lambda n: (-d[n], n.lower(), n)) for g, d in phases.items()}
+        cache["_drugs_by_gene"] = order
+    return cache["_drugs_by_gene"]
+
+
+def therapeutic_mask(kg: KnowledgeGraph) -> np.ndarray:
+    """Per edge row: False for ``targets`` edges classified non-therapeutic at build time, else True.
+
+    Edges without the ``therapeutic`` property (stores built before it existed) count as therapeutic.
+    Cached on the graph (permutation null scorers reuse it).
+    """
+    cache = kg.__dict__
+    if "_therapeutic_mask" not in cache:
+        mask = np.ones(kg.edge_count, dtype=bool)
+        code = kg.predicates.index("targets")
+        for row in np.flatnonzero(np.asarray(kg.edge_index[:, 2]) == code):
+            mask[row] = kg.edge(int(row)).prop("therapeutic", True) is not False
+        cache["_therapeutic_mask"] = mask
+    return cache["_therapeutic_mask"]

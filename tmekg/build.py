@@ -169,6 +169,10 @@ class GraphBuilder:
                 out[node_id] = {node_id, *(x for _, n in versions for x in n.xrefs)}
         return out
 
+    def versions(self, category: str) -> dict[str, list[Node]]:
+        """Each added node id of ``category`` with every source's version of it, in load order."""
+        return {i: [n for _, n in v] for i, v in self._nodes.items() if v[0][1].category == category}
+
     def node_names(self, category: str) -> dict[str, tuple[str, ...]]:
         """Each added node id of ``category`` with the names and synonyms of all its versions."""
         return {

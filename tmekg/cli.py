@@ -313,12 +313,18 @@ def rank(
         int | None, typer.Option("--permutations", help="XSwap permutations for p-values (0 = none).")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed of the permutations.")] = None,
+    all_drugs: Annotated[
+        bool, typer.Option("--all-drugs", help="List every therapeutic drug (default: the 5 most advanced).")
+    ] = False,
     sample: SampleOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Rank metabolic target x immunotherapy combinations by signed path analysis.
+
+    The drugs column lists each target's therapeutic drugs, most advanced clinical phase first
+    (endogenous metabolites, the target's substrates and products and imaging agents are left out).
 
     Example: tmekg rank --immunotherapy anti-PD-1 --top 10
     """
@@ -335,6 +341,10 @@ def rank(
             from tmekg.cli_profile import personal_rank_table
 
             table, columns = personal_rank_table(kg, sample, immunotherapy, context, top, permutations, seed)
+            if all_drugs:
+                from tmekg.queries.scoring import drugs_by_gene
+
+                table["drugs"] = [";".join(drugs_by_gene(kg).get(t, [])) for t in table["target_id"]]
         else:
             table = rank_candidates(
                 kg,
@@ -344,6 +354,7 @@ def rank(
                 permutations,
                 seed,
                 progress=lambda i, n: status.update(f"permutation {i}/{n}"),
+                all_drugs=all_drugs,
             )
             columns = COLUMNS
     columns = columns if fmt != "json" else [*columns, "mechanism", "context", "harm"]

@@ -130,9 +130,12 @@ def plain(text: str) -> str:
 
 def acid_base_key(label: str) -> str:
     """A key shared by the acid and base names of one metabolite."""
-    text = _CHARGE.sub("", label.strip().lower()).strip()
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
+    text = label.strip().lower()
+    if text.endswith(")"):
+        text = _CHARGE.sub("", text).strip()
+    if text.endswith(("acid", "ium")):
+        for pattern, replacement in _RULES:
+            text = pattern.sub(replacement, text)
     return text
 
 
@@ -172,11 +175,10 @@ class ChebiForms:
 
             terms = chebi_terms()
         self.terms = terms
-        self.by_label = _label_index(terms)
         self._ancestor_cache: dict[str, frozenset[str]] = {}
         self._species = _UnionFind()
         self._by_label_only = _UnionFind()
-        self._label_groups = self._acid_base_groups()
+        self._scan()
         self.partners = self._definition_partners()
         for curie, partner in sorted(self.partners.items()):
             self._species.union(curie, partner)
@@ -184,6 +186,28 @@ class ChebiForms:
         self._stereo_terms = self._find_stereo_terms()
         self._join_generics()
         self._members: dict[str, list[str]] | None = None
+
+    def _scan(self) -> None:
+        """One pass over all terms: label index, acid/base label keys, and the terms whose definition or
+        label may state a species relation or a configuration."""
+        seen: dict[str, str | None] = {}
+        self._label_key: dict[str, str] = {}
+        self._label_groups: dict[str, list[str]] = defaultdict(list)
+        self._species_texts: list[str] = []
+        self._stereo_texts: list[str] = []
+        for curie, label, description, deprecated in _texts(self.terms):
+            if deprecated or not label:
+                continue
+            lower = label.lower()
+            seen[lower] = curie if lower not in seen else None
+            if not (_CHARGE.search(label) and MONOATOMIC_ION in self.ancestors(curie)):
+                self._label_key[curie] = key = acid_base_key(label)
+                self._label_groups[key].append(curie)
+            if label.endswith(" zwitterion") or _SPECIES_WORDS.search(description):
+                self._species_texts.append(curie)
+            if _STEREO_PREFIX.match(label) or _STEREO_WORDS.search(description):
+                self._stereo_texts.append(curie)
+        self.by_label = {text: curie for text, curie in seen.items() if curie}
 
     def _definition_partners(self) -> dict[str, str]:
         """Term -> the term its definition names it a form of.
@@ -194,10 +218,7 @@ class ChebiForms:
         term by the acid/base naming rule (ChEBI's "thiamine(1+) triphosphate(4-)" is defined as a
         "Trianion of thiamine(1+) diphosphate"; its label says triphosphate).
         """
-        candidates = {}
-        for curie, label, description, deprecated in _texts(self.terms):
-            if not deprecated and (label.endswith(" zwitterion") or _SPECIES_WORDS.search(description)):
-                candidates[curie] = self.species_candidates(curie)
+        candidates = {curie: self.species_candidates(curie) for curie in self._species_texts}
         named = Counter(found[0] for found in candidates.values() if found)
         hubs = {c for c, n in named.items() if n > HUB}
         partners = {}
@@ -213,19 +234,6 @@ class ChebiForms:
             return True
         return self._label_key.get(partner) == key
 
-    def _acid_base_groups(self) -> dict[str, list[str]]:
-        """Acid/base label key -> current terms with that key (monoatomic ions left out)."""
-        self._label_key: dict[str, str] = {}
-        groups: dict[str, list[str]] = defaultdict(list)
-        for curie, label, _, deprecated in _texts(self.terms):
-            if not label or deprecated:
-                continue
-            if _CHARGE.search(label) and MONOATOMIC_ION in self.ancestors(curie):
-                continue
-            self._label_key[curie] = key = acid_base_key(label)
-            groups[key].append(curie)
-        return groups
-
     def _join_by_label(self) -> None:
         for members in self._label_groups.values():
             first, *rest = sorted(members)
@@ -236,9 +244,7 @@ class ChebiForms:
     def _find_stereo_terms(self) -> dict[str, tuple[str, str]]:
         """Term -> (stereo-unspecified parent, descriptor) for every stereo form in ChEBI."""
         found = {}
-        for curie, label, description, deprecated in _texts(self.terms):
-            if deprecated or not (_STEREO_PREFIX.match(label) or _STEREO_WORDS.search(description)):
-                continue
+        for curie in self._stereo_texts:
             stereo = self._term_stereo(curie)
             if stereo:
                 found[curie] = stereo
@@ -369,16 +375,6 @@ def _texts(terms: Mapping[str, ChebiTerm]) -> Iterable[tuple[str, str, str, bool
     if texts is not None:
         return texts()
     return ((c, t.label, t.description, t.deprecated) for c, t in terms.items())
-
-
-def _label_index(terms: Mapping[str, ChebiTerm]) -> dict[str, str]:
-    """Lower-cased label -> id for labels of exactly one current term."""
-    seen: dict[str, str | None] = {}
-    for curie, label, _, deprecated in _texts(terms):
-        if label and not deprecated:
-            key = label.lower()
-            seen[key] = curie if key not in seen else None
-    return {text: curie for text, curie in seen.items() if curie}
 
 
 def stereo_descriptor(term: ChebiTerm, generic_label: str) -> str | None:

@@ -197,7 +197,17 @@ def _normalised(builder: GraphBuilder) -> BuiltGraph:
     graph = builder.build(links=[*identity.links, *pubchem_links(metabolites)])
     report = graph.sources.setdefault(ontologies.SOURCE, SourceReport())
     report.loader["metabolite_identity"] = identity.report()
-    return dataclasses.replace(graph, nodes=tuple(ontologies.enrich(graph.nodes)))
+    graph = dataclasses.replace(graph, nodes=tuple(ontologies.enrich(graph.nodes)))
+    return _drug_kinds(graph, builder)
+
+
+def _drug_kinds(graph: BuiltGraph, builder: GraphBuilder) -> BuiltGraph:
+    """Drug kinds, therapeutic ``targets`` edges and highest phases (:mod:`tmekg.loaders.drug_kinds`)."""
+    from tmekg.loaders import drug_kinds
+
+    phases = drug_kinds.max_phases(builder.versions("Drug"), graph.aliases)
+    nodes, edges, _report = drug_kinds.classify(graph.nodes, graph.edges, phases)
+    return dataclasses.replace(graph, nodes=tuple(nodes), edges=tuple(edges))
 
 
 def _immunotherapy_classes(graph: BuiltGraph) -> BuiltGraph:
