@@ -292,12 +292,18 @@ def explain(
         "drugs": scorer.drugs_of(node.id),
         "shares": score_shares(scorer, row, k),
         "own_target": bool(scorer.own_targets[row, k]),
+        "location": _location(kg, scorer, row),
         "metapaths": metapaths,
         "paths": [
             {**_path_record(kg, p, v, mech_total), "meaning": _meaning(scorer, p.metapath, words)}
             for p, v in top
         ],
     }
+
+
+def _location(kg: KnowledgeGraph, scorer: Scorer, row: int) -> list[dict[str, Any]]:
+    """The tumour/stromal cell types expressing the target (context, not mechanism)."""
+    return [{"cell_type": kg.node(c).name, "id": c, "dwpc": v} for c, v in scorer.context_cells(row)]
 
 
 def _meaning(scorer: Scorer, code: str, words: Wording) -> str:

@@ -257,14 +257,31 @@ class Scorer:
         return np.divide(total, peak, out=np.zeros_like(total), where=peak > 0)
 
     @functools.cached_property
+    def context_matrix(self) -> sp.csr_matrix:
+        """DWPC of the context metapath: genes x the tumour/stromal cell types (other columns zero)."""
+        spec = self.config["context"]
+        matrix = dwpc(self.hetmat, parse(spec["metapath"], self.schema), self.damping, signed=False).tocsr()
+        cells = self.hetmat.ids["CellType"]
+        keep = [self.kg.node(c).prop("compartment") in spec["compartments"] for c in cells]
+        import scipy.sparse as sparse
+
+        return (matrix @ sparse.diags(np.asarray(keep, dtype=float))).tocsr()
+
+    @functools.cached_property
     def context(self) -> np.ndarray:
         """ctx(T) in [0, 1]: DWPC of the context metapath into tumour/stromal cell types."""
-        spec = self.config["context"]
-        matrix = dwpc(self.hetmat, parse(spec["metapath"], self.schema), self.damping, signed=False)
-        cells = self.hetmat.ids["CellType"]
-        keep = [i for i, c in enumerate(cells) if self.kg.node(c).prop("compartment") in spec["compartments"]]
-        raw = np.asarray(matrix[:, keep].sum(axis=1)).ravel() if keep else np.zeros(matrix.shape[0])
+        raw = np.asarray(self.context_matrix.sum(axis=1)).ravel()
         return raw / raw.max() if raw.max() > 0 else raw
+
+    def context_cells(self, row: int) -> list[tuple[str, float]]:
+        """The tumour/stromal cell types behind ctx(T) of one gene with their DWPC, largest first:
+        where the gene is (location), which scales its mechanism but is not a mechanism itself."""
+        matrix = self.context_matrix
+        start, stop = matrix.indptr[row], matrix.indptr[row + 1]
+        cells = self.hetmat.ids["CellType"]
+        pairs = zip(matrix.indices[start:stop].tolist(), matrix.data[start:stop].tolist(), strict=True)
+        found = [(cells[c], float(v)) for c, v in pairs if v]
+        return sorted(found, key=lambda cv: (-cv[1], cv[0]))
 
     @functools.cached_property
     def harm(self) -> np.ndarray:

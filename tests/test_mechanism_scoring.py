@@ -119,6 +119,8 @@ def test_explain_spells_out_each_metapath(kg, config) -> None:
         }
     ]
     assert doc["paths"][0]["meaning"] == "gene produces a metabolite that decreases an immune effect"
+    # where G1 is (C1) is reported as context, not as a path
+    assert [(c["id"], c["dwpc"]) for c in doc["location"]] == [("CL:0001064", pytest.approx(1.0))]
 
 
 def test_paths_lists_mechanism_first_by_contribution(kg) -> None:

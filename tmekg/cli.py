@@ -422,6 +422,8 @@ def explain(
         f"drugs: {', '.join(doc['drugs']) or 'none known'}"
     )
     typer.echo("  shares of the score: " + ", ".join(f"{k} {v:.0%}" for k, v in doc["shares"].items()))
+    where = ", ".join(c["cell_type"] for c in doc["location"]) or "no PDAC tumour or stromal cell type"
+    typer.echo(f"  expressed in (context, not mechanism): {where}")
     if doc["own_target"]:
         typer.echo(
             f"  note: {doc['target_symbol']} is a target of {doc['immunotherapy_class']}'s own drugs, "
