@@ -178,6 +178,9 @@ def show(
         for key in ("synonyms", "xrefs", "sources", "evidence"):
             if n[key]:
                 typer.echo(f"  {key}: {', '.join(n[key])}")
+        if doc["also_named"]:
+            others = ", ".join(f"{o['id']} ({o['name']}, {o['category']})" for o in doc["also_named"])
+            typer.echo(f"  also named '{node}': {others}")
         for key, value in n["properties"].items():
             typer.echo(f"  {key}: {value}")
     columns = ["subject_name", "predicate", "object_name", "sign", "evidence", "sources", "context"]

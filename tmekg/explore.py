@@ -44,9 +44,16 @@ def edge_summary(edge: Edge, kg: KnowledgeGraph) -> dict[str, Any]:
 
 
 def show(
-    id_or_name: str, depth: int = 1, store: str | Path | None = None, crosstalk_rows: int = 10
+    id_or_name: str,
+    depth: int = 1,
+    store: str | Path | None = None,
+    crosstalk_rows: int = 10,
+    also_named: int = 5,
 ) -> dict[str, Any]:
     """A node, its neighbourhood up to ``depth`` hops, and the evidence of every edge.
+
+    ``also_named`` lists (up to that many) other nodes with the same exact name or synonym, which a
+    name look-up passed over (:meth:`KnowledgeGraph.namesakes`).
 
     For a cell type, also its strongest incoming and outgoing metabolic crosstalk.
     """
@@ -55,6 +62,10 @@ def show(
         nodes, edges = kg.neighbourhood(node.id, depth)
         doc = {
             "node": node_summary(node),
+            "also_named": [
+                {"id": n.id, "name": n.name, "category": n.category}
+                for n in kg.namesakes(id_or_name, node.id)[:also_named]
+            ],
             "depth": depth,
             "neighbours": _neighbour_summaries(kg, [n for n in nodes if n.id != node.id]),
             "edges": reaction_rows(kg, edges),

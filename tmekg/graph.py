@@ -138,6 +138,16 @@ class KnowledgeGraph:
         scored.sort(key=lambda t: t[:5])
         return [t[-1] for t in scored[:limit]] if limit else [t[-1] for t in scored]
 
+    def namesakes(self, name: str, node_id: str) -> list[Node]:
+        """Other nodes whose name or synonym is exactly ``name`` (case-insensitive), in search order:
+        what :meth:`resolve` passed over for ``node_id`` (empty when ``name`` is an id or alias)."""
+        if name.strip() in self._row or name.strip() in self._aliases:
+            return []
+        query = name.strip().lower()
+        return [
+            n for n in self.search(name, limit=0) if _TIER[_match_rank(n, query)] == 1 and n.id != node_id
+        ]
+
     def resolve(self, id_or_name: str) -> Node:
         """Resolve an id, xref, name or synonym to one node (raises if unknown)."""
         try:
