@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tmekg.errors import TmekgError
 from tmekg.graph import KnowledgeGraph
 from tmekg.model import Edge
 from tmekg.schema import load_schema
@@ -65,6 +66,12 @@ class GroupSpec:
         raw = dict(config.get("reaction_groups") or {})
         if not raw.pop("enabled", True):
             return None
+        unknown = sorted(set(raw) - set(cls.__dataclass_fields__))
+        if unknown:
+            known = ", ".join(["enabled", *cls.__dataclass_fields__])
+            raise TmekgError(
+                f"scoring config reaction_groups: unknown key(s) {', '.join(unknown)} (known: {known})"
+            )
         if "step_xrefs" in raw:
             raw["step_xrefs"] = tuple(raw["step_xrefs"])
         return cls(**raw)

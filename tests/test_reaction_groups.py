@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tmekg.errors import TmekgError
 from tmekg.explore import show
 from tmekg.graph import KnowledgeGraph
 from tmekg.pipeline import build_store
@@ -142,3 +143,10 @@ def test_explanation_picture_draws_a_group_once(kg) -> None:
     assert reactions == ["Delta24-sterol reductase", "Steryl-ester acylhydrolase (5 reactions)"]
     catalysed = sorted(d.edge.object for d in view.edges if d.edge.predicate == "catalyzes")
     assert catalysed == [STEP[0], DISTINCT]
+
+
+def test_config_names_unknown_keys() -> None:
+    assert GroupSpec.from_config({"reaction_groups": {"enabled": False}}) is None
+    assert GroupSpec.from_config({}) == GroupSpec()
+    with pytest.raises(TmekgError, match=r"unknown key\(s\) catalyst "):
+        GroupSpec.from_config({"reaction_groups": {"catalyst": "catalyzes"}})
