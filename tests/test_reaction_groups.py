@@ -125,10 +125,10 @@ def test_parallel_entries_count_once_with_their_net_sign() -> None:
 def test_full_build_reaction_copies(full_build) -> None:
     _, kg = full_build
     groups = compute_groups(kg, GroupSpec())
-    nt5e = {nb.other.id for nb in kg.neighbours("HGNC.SYMBOL:NT5E") if nb.edge.predicate == "catalyzes"}
+    nt5e = {nb.other.id for nb in kg.neighbours(kg.resolve("NT5E").id) if nb.edge.predicate == "catalyzes"}
     amp = [g for g in {groups.group(r) for r in nt5e} if g and g.name.startswith("adenosine 5'-mono")]
     assert len(amp) == 1 and len(amp[0].members) >= 4  # the c, e, l and m copies
-    lipa = {nb.other.id for nb in kg.neighbours("HGNC.SYMBOL:LIPA") if nb.edge.predicate == "catalyzes"}
+    lipa = {nb.other.id for nb in kg.neighbours(kg.resolve("LIPA").id) if nb.edge.predicate == "catalyzes"}
     steryl = {groups.key(r) for r in lipa if "cholesterol" in (kg.node(r).prop("equation") or "").lower()}
     assert len(steryl) == 1  # 118 steryl-ester acylhydrolases and 6 named species variants: one step
 
