@@ -183,8 +183,8 @@ def enrich(nodes: Iterable[Node], map_names: bool = False) -> Iterator[Node]:
     With ``map_names``, a node with a local ``TMEKG:`` id and no id or xref in its category's
     ontology also gets, as a cross-reference, the term whose label equals its name or a synonym
     (case-insensitive, exact): e.g. CellPhoneDB's ``TMEKG:metabolite.adenosine`` gains
-    ``CHEBI:16335`` and then merges with other sources' adenosine (off by default: exact label
-    matches can still pick another charge state or stereo-isomer than another source uses).
+    ``CHEBI:16335`` and then merges with other sources' adenosine (off by default: the build joins
+    local metabolite names itself, through the charge and stereo rules of :mod:`tmekg.normalize`).
     """
     for node in nodes:
         node = _name_mapped(node) if map_names else node

@@ -18,6 +18,8 @@ The rules (``docs/identifiers.md``, "Protonation, charge and stereo forms"):
 3. **Generic to dominant.** A node that is only the stereo-unspecified species merges into the one
    stereo form present in the graph, or into the form carrying at least twice the edges of every other
    present form; otherwise it stays apart (reported).
+4. **Local names.** A node with a local ``TMEKG:`` id and no ChEBI id (CellPhoneDB's ``Adenosine``) is
+   looked up by exact ChEBI label, then follows rules 1-3.
 
 :func:`metabolite_links` applies these to the Metabolite nodes of a build and returns the node pairs
 to merge plus a report (which rule joined how many nodes, with examples).
