@@ -258,8 +258,15 @@ def source_status(data: str | Path | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+def _authority_name() -> str:
+    from tmekg.genes import AUTHORITY
+
+    return AUTHORITY
+
+
 def coverage_rows(result: BuildResult) -> list[dict[str, Any]]:
-    """One row per loaded source: rows read, records in, merged, and what could not be mapped."""
+    """One row per loaded source: rows read, records in, merged, and what could not be mapped (skipped
+    rows, dangling edges, Gene records and edges dropped as ambiguous by the gene authority)."""
     rows = []
     for name, info in result.sources.items():
         build = info.get("build", {})
@@ -267,6 +274,11 @@ def coverage_rows(result: BuildResult) -> list[dict[str, Any]]:
         skipped = sum(loader.get("skipped", {}).values())
         examples = [f"{reason}: {ex[0]}" for reason, ex in loader.get("examples", {}).items() if ex]
         examples += build.get("dangling_examples", [])[:1]
+        genes = loader.get("gene_identity", {}) if name != _authority_name() else {}
+        skipped += genes.get("genes_ambiguous_dropped", 0) + genes.get("edges_to_ambiguous_genes_dropped", 0)
+        examples += [
+            f"{kind}: {ex[0]}" for kind, ex in genes.get("examples", {}).items() if "ambiguous" in kind
+        ]
         rows.append(
             {
                 "source": name,
