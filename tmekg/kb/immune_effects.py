@@ -96,7 +96,10 @@ def load_effects(path: str | Path | None = None) -> EffectsTable:
         raise LoaderError(f"cannot read ({exc.strerror or exc})", path=p) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise LoaderError(f"not valid YAML ({exc})", path=p, line=mark.line + 1 if mark else None) from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise LoaderError(
+            f"not valid YAML ({problem})", path=p, line=mark.line + 1 if mark else None
+        ) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("effects"), list):
         raise LoaderError("expected a mapping with an 'effects' list", path=p, field="effects")
     schema = load_schema()
