@@ -27,6 +27,8 @@ from tmekg.queries.scoring import Scorer, ScoringError, default_config
 if TYPE_CHECKING:
     import pandas as pd
 
+    from tmekg.model import Edge
+
 Progress = Callable[[int, int], None]
 COLUMNS = [
     "rank",
@@ -324,6 +326,7 @@ def _path_record(kg: KnowledgeGraph, path: Path, value: float, total: float) -> 
                 {
                     "edge": text,
                     "evidence": sorted({e for p in provenance for e in p.evidence}),
+                    "annotations": _annotations(edges),
                     "sources": sorted({p.source for p in provenance}),
                     "records": sorted({p.record for p in provenance if p.record})[:5],
                 }
@@ -336,6 +339,16 @@ def _path_record(kg: KnowledgeGraph, path: Path, value: float, total: float) -> 
         "share": value / total,
         "steps": steps,
     }
+
+
+def _annotations(edges: list[Edge]) -> list[str]:
+    """GO annotations the step's edges rest on, e.g. ``GO:0070234 (IMP)`` (docs/immune-layer.md)."""
+    out = set()
+    for edge in edges:
+        terms, codes = edge.prop("go_terms"), edge.prop("evidence_codes")
+        if terms:
+            out.add(f"{','.join(terms)} ({','.join(codes or ())})")
+    return sorted(out)
 
 
 PATH_COLUMNS = ["kind", "metapath", "contribution", "dwpc", "path", "path_weight", "node_ids"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand
@@ -434,7 +434,7 @@ def explain(
         )
     columns = ["metapath", "meaning", "contribution", "share"]
     emit(doc["metapaths"], columns, fmt, title="contribution by metapath")
-    rows = [{**p, "evidence": sorted({e for s in p["steps"] for e in s["evidence"]})} for p in doc["paths"]]
+    rows = [{**p, "evidence": _path_evidence(p["steps"])} for p in doc["paths"]]
     emit(rows, ["path", "metapath", "contribution", "share", "evidence"], fmt, title="top paths")
     if "context_diff" in doc:  # what the contextual facts changed against the primary tumour
         diff = doc["context_diff"]
@@ -476,6 +476,11 @@ def find_paths(
         table = find(kg, source, target, max_length, limit=limit)
     columns = ["kind", "metapath", "contribution", "dwpc", "path", "path_weight"]
     emit(table.to_dict("records"), columns, fmt, title="paths")
+
+
+def _path_evidence(steps: list[dict[str, Any]]) -> list[str]:
+    """A path's citations and GO annotations (``GO:... (code)``), over all of its steps."""
+    return sorted({e for s in steps for e in (*s["evidence"], *s.get("annotations", ()))})
 
 
 def _register_sub_apps() -> None:
