@@ -1,7 +1,7 @@
 """Real drugs only: which Drug nodes are drugs, and which ``targets`` edges are therapeutic modulators.
 
 A post-merge step of ``tmekg build`` (:func:`classify`, called from :mod:`tmekg.pipeline`); the
-rules are data in ``drug_kinds.yaml`` and documented in ``docs/identifiers.md``.
+rules are data in ``drug_kinds.yaml`` and documented in ``docs/drugs.md``.
 
 Drug ``kind`` (with ``kind_evidence`` saying why):
 

@@ -348,19 +348,21 @@ class Scorer:
 
 
 def drugs_by_gene(kg: KnowledgeGraph) -> dict[str, list[str]]:
-    """Gene id -> names of its therapeutic drugs, most advanced clinical phase first, then by name.
+    """Gene id -> names of its therapeutic drugs: most advanced clinical phase first, then the drug ->
+    gene fact stated by the most sources (DrugCentral, Repurposing Hub, GtoPdb...), then by name.
 
     Cached on the graph.
     """
     cache = kg.__dict__
     if "_drugs_by_gene" not in cache:
-        phases: dict[str, dict[str, int]] = {}
+        rank: dict[str, dict[str, tuple[int, int]]] = {}
         for edge in kg.edges("targets"):
             if edge.prop("therapeutic", True):
                 drug = kg.node(edge.subject)
-                known = phases.setdefault(edge.object, {})
-                known[drug.name] = max(known.get(drug.name, -1), drug.prop("max_phase", -1))
-        order = {g: sorted(d, key=lambda n: (-d[n], n.lower(), n)) for g, d in phases.items()}
+                known = rank.setdefault(edge.object, {})
+                mine = (drug.prop("max_phase", -1), len({p.source for p in edge.provenance}))
+                known[drug.name] = max(known.get(drug.name, mine), mine)
+        order = {g: sorted(d, key=lambda n: (-d[n][0], -d[n][1], n.lower(), n)) for g, d in rank.items()}
         cache["_drugs_by_gene"] = order
     return cache["_drugs_by_gene"]
 
