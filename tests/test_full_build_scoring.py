@@ -28,7 +28,7 @@ def test_adenosine_adora2a_is_near_the_top_of_nt5e_paths(full_build) -> None:
     table = paths(kg, "NT5E", "CD8 T cell effector function", limit=500)
     adenosine, adora2a = kg.resolve("adenosine").id, kg.resolve("ADORA2A").id
     rows = [i for i, ids in enumerate(table["node_ids"]) if ids.split(";")[1:3] == [adenosine, adora2a]]
-    assert rows and rows[0] < 5, rows
+    assert rows and rows[0] < 10, rows  # row 4 of 500+ on the issue-12 build (was 68 of 72, by metapath DWPC)
     assert table.loc[rows[0], "kind"] == "mechanism"
 
 
