@@ -88,6 +88,7 @@ GENE_PRODUCT_TYPES = {"peptide", "antibody"}  # ligand types that are gene produ
 TYPE_MODALITY = {"antibody": "antibody", "peptide": "protein"}
 NO_VALUE = {"", "-"}
 PUBCHEM = "PUBCHEM.COMPOUND:"
+LIGAND_PREFIX = "IUPHAR.LIGAND:"
 NON_HUMAN = "non-human target"
 NO_LIGAND = "ligand id not in ligands.csv"
 NO_GENE = "target without a valid gene symbol (complex or family)"
@@ -95,7 +96,7 @@ PEPTIDE = "endogenous peptide/protein ligand (a gene product: no gene -> gene pr
 RESEARCH = "research compound (not approved, no INN)"
 CONFLICT = "drug–gene pair with conflicting actions (most frequent kept)"
 UNMAPPED = "endogenous ligand without a ChEBI name match (local id; joins by PubChem CID at build)"
-NO_CID = "drug without PubChem CID (joins other sources by name id only)"
+NO_CID = "drug without PubChem CID (joins other drugs by name)"
 _TAG = re.compile(r"<[^>]+>")
 _ION = re.compile(r"^([A-Z][a-z]?)(\d*)([+-])$")
 _INCHIKEY = re.compile(r"^[A-Z]{14}-[A-Z]{10}-[A-Z]$")
@@ -446,7 +447,7 @@ class _Graph:
         xrefs = [
             f"PUBCHEM.COMPOUND:{ligand.cid}" if ligand.cid else "",
             f"INCHIKEY:{ligand.inchikey}" if ligand.inchikey else "",
-            f"IUPHAR.LIGAND:{ligand.id}",
+            f"{LIGAND_PREFIX}{ligand.id}",
         ]
         synonyms = (s for s in (ligand.name, ligand.inn, *ligand.synonyms) if s and s != name)
         return Node(
@@ -492,38 +493,114 @@ class _Graph:
                 report.skip(NO_CID, f"{node.name} (ligand {ligand_id})")
 
 
-def pubchem_links(identifiers: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
-    """Build-time merge links: a Metabolite known only by a local id joins the one node with its CID.
+def pubchem_links(
+    identifiers: Mapping[str, Iterable[str]], known: Iterable[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """Build-time merge links: a GtoPdb metabolite that met no other node joins the one with its CID.
 
-    GtoPdb names no ChEBI or HMDB id, so an endogenous ligand whose name is not a ChEBI label keeps a
-    local ``TMEKG:`` id with its PubChem CID as cross-reference. PubChem is not a metabolite merge key
-    (``docs/identifiers.md``), but a node without any merge key may join the single node that is
-    anchored by one (a ChEBI / HMDB id or cross-reference) and carries the same CID; with zero or
-    several such nodes it stays apart.
+    GtoPdb names no ChEBI or HMDB id. An endogenous ligand whose name is not a ChEBI label keeps a
+    local ``TMEKG:`` id; one whose name is a ChEBI label may still pick a ChEBI term that no other
+    source uses (``(-)-noradrenaline`` -> (R)-noradrenaline while the graph has noradrenaline under its
+    HMDB id). PubChem is not a metabolite merge key (``docs/identifiers.md``), but such an isolated
+    node (a local id or an ``IUPHAR.LIGAND`` cross-reference, and no merge key shared with another
+    node) joins the other node anchored by a merge key (ChEBI / HMDB) that carries the same PubChem
+    CID, when all such nodes are one entity (they share merge keys); otherwise it stays apart.
 
     ``identifiers`` maps each Metabolite node id to its ids and cross-references
-    (:meth:`tmekg.build.GraphBuilder.identifiers`).
+    (:meth:`tmekg.build.GraphBuilder.identifiers`); ``known`` are pairs of node ids already known to be
+    one metabolite (the acid/base and species links of :mod:`tmekg.normalize`).
 
     >>> pubchem_links({"HMDB:HMDB0000068": {"HMDB:HMDB0000068", "PUBCHEM.COMPOUND:5816"},
     ...                "TMEKG:metabolite.adrenaline": {"PUBCHEM.COMPOUND:5816"}})
     [('HMDB:HMDB0000068', 'TMEKG:metabolite.adrenaline')]
     """
+    keys = _merge_keys(identifiers, "Metabolite")
+    entity = _entities(keys, known)
+    sizes = Counter(entity.values())
+    anchored: dict[str, set[str]] = {}
+    for node_id, ids in identifiers.items():
+        for cid in (i for i in ids if i.startswith(PUBCHEM) and keys[node_id]):
+            anchored.setdefault(cid, set()).add(node_id)
+    links = []
+    for node_id, ids in sorted(identifiers.items()):
+        if not _isolated_gtopdb(node_id, ids, sizes, entity):
+            continue
+        matches = set().union(*(anchored.get(i, set()) for i in ids if i.startswith(PUBCHEM))) - {node_id}
+        links += _one_entity_link(node_id, matches, entity)
+    return links
+
+
+def name_links(
+    identifiers: Mapping[str, Iterable[str]], names: Mapping[str, Iterable[str]]
+) -> list[tuple[str, str]]:
+    """Build-time merge links: a GtoPdb drug without a CID joins the one drug of the same name.
+
+    Antibodies and most peptides have no PubChem CID; GtoPdb gives them a ``TMEKG:drug.<INN>`` id,
+    which joins the curated KB's and the Repurposing Hub's name ids but not DrugCentral's ChEMBL-keyed
+    node of the same antibody. Such a node (with an ``IUPHAR.LIGAND`` cross-reference and no Drug merge
+    key) joins the Drug node anchored by a merge key whose name or synonym equals its name
+    (case-insensitive), when all such nodes are one entity.
+
+    >>> name_links({"CHEMBL.COMPOUND:CHEMBL2108738": {"CHEMBL.COMPOUND:CHEMBL2108738"},
+    ...             "TMEKG:drug.nivolumab": {"TMEKG:drug.nivolumab", "IUPHAR.LIGAND:7335"}},
+    ...            {"CHEMBL.COMPOUND:CHEMBL2108738": ("nivolumab", "Opdivo"),
+    ...             "TMEKG:drug.nivolumab": ("nivolumab",)})
+    [('CHEMBL.COMPOUND:CHEMBL2108738', 'TMEKG:drug.nivolumab')]
+    """
+    keys = _merge_keys(identifiers, "Drug")
+    entity = _entities(keys)
+    sizes = Counter(entity.values())
+    by_name: dict[str, set[str]] = {}
+    for node_id, texts in names.items():
+        for text in texts if keys.get(node_id) else ():
+            by_name.setdefault(text.strip().lower(), set()).add(node_id)
+    links = []
+    for node_id, ids in sorted(identifiers.items()):
+        if not _isolated_gtopdb(node_id, ids, sizes, entity):
+            continue
+        matches = set().union(*(by_name.get(t.strip().lower(), set()) for t in names.get(node_id, ())))
+        links += _one_entity_link(node_id, matches - {node_id}, entity)
+    return links
+
+
+def _merge_keys(identifiers: Mapping[str, Iterable[str]], category: str) -> dict[str, set[str]]:
+    """Each node's ids and cross-references whose prefix is a merge key of ``category``."""
     from tmekg.schema import load_schema
 
-    schema = load_schema()
-    anchors = set(schema.categories["Metabolite"].merge_on)
-    local = schema.local_prefix + ":"
-    anchored: dict[str, set[str]] = {}
-    loose: list[tuple[str, list[str]]] = []
-    for node_id, ids in sorted(identifiers.items()):
-        cids = sorted(i for i in ids if i.startswith(PUBCHEM))
-        if any(i.split(":", 1)[0] in anchors for i in (node_id, *ids)):
-            for cid in cids:
-                anchored.setdefault(cid, set()).add(node_id)
-        elif node_id.startswith(local) and cids:
-            loose.append((node_id, cids))
-    links = []
-    for node_id, cids in loose:
-        matches = set().union(*(anchored.get(c, set()) for c in cids))
-        links += [(matches.pop(), node_id)] if len(matches) == 1 else []
-    return links
+    anchors = set(load_schema().categories[category].merge_on)
+    return {n: {i for i in (n, *ids) if i.split(":", 1)[0] in anchors} for n, ids in identifiers.items()}
+
+
+def _entities(keys: Mapping[str, set[str]], known: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+    """Node -> representative of the nodes it shares merge keys with (transitively), as the build merges.
+
+    >>> found = _entities({"a": {"K:1"}, "b": {"K:1", "K:2"}, "c": {"K:2"}, "d": set()})
+    >>> found["a"] == found["c"] != found["d"]
+    True
+    """
+    parent: dict[str, str] = {}
+
+    def find(item: str) -> str:
+        parent.setdefault(item, item)
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for node_id in sorted(keys):
+        for key in keys[node_id]:
+            parent[find(key)] = find(node_id)
+    for a, b in known:
+        parent[find(a)] = find(b)
+    return {node_id: find(node_id) for node_id in sorted(keys)}
+
+
+def _isolated_gtopdb(node_id: str, ids: Iterable[str], sizes: Counter, entity: Mapping[str, str]) -> bool:
+    """A GtoPdb node (local id or IUPHAR.LIGAND xref) whose merge keys meet no other node."""
+    from_gtopdb = node_id.startswith("TMEKG:") or any(i.startswith(LIGAND_PREFIX) for i in ids)
+    return from_gtopdb and sizes[entity[node_id]] == 1
+
+
+def _one_entity_link(node_id: str, matches: set[str], entity: Mapping[str, str]) -> list[tuple[str, str]]:
+    groups = {entity[m] for m in matches}
+    return [(min(matches), node_id)] if len(groups) == 1 else []

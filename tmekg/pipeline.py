@@ -188,13 +188,15 @@ def _gene_report(graph: BuiltGraph, canon: GeneCanon | None) -> dict[str, bytes]
 def _normalised(builder: GraphBuilder) -> BuiltGraph:
     """Merge (one node per metabolite: ChEBI species and stereo rules), then name and classify nodes
     from CL / ChEBI (offline)."""
-    from tmekg.loaders import ontologies
-    from tmekg.loaders.gtopdb import pubchem_links
+    from tmekg.loaders import gtopdb, ontologies
     from tmekg.normalize import builder_links
 
-    metabolites = builder.identifiers("Metabolite")
     identity = builder_links(builder)  # one node per metabolite (docs/identifiers.md)
-    graph = builder.build(links=[*identity.links, *pubchem_links(metabolites)])
+    ligands = [  # GtoPdb ligands without ChEBI / CID (docs/gtopdb.md)
+        *gtopdb.pubchem_links(builder.identifiers("Metabolite"), identity.links),
+        *gtopdb.name_links(builder.identifiers("Drug"), builder.node_names("Drug")),
+    ]
+    graph = builder.build(links=[*identity.links, *ligands])
     report = graph.sources.setdefault(ontologies.SOURCE, SourceReport())
     report.loader["metabolite_identity"] = identity.report()
     graph = dataclasses.replace(graph, nodes=tuple(ontologies.enrich(graph.nodes)))

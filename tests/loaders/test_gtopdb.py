@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tmekg.build import GraphBuilder
 from tmekg.errors import LoaderError
-from tmekg.loaders.gtopdb import classify, load, pubchem_links
+from tmekg.loaders.gtopdb import classify, load, name_links, pubchem_links
 from tmekg.model import Edge, LoadReport, Node, Provenance
 
 runner = CliRunner()
@@ -68,7 +68,7 @@ def test_fixture_records(fixtures: Path) -> None:
         "research compound (not approved, no INN)": 1,
         "target without a valid gene symbol (complex or family)": 1,
         "endogenous ligand without a ChEBI name match (local id; joins by PubChem CID at build)": 1,
-        "drug without PubChem CID (joins other sources by name id only)": 2,
+        "drug without PubChem CID (joins other drugs by name)": 2,
     }
     found = edges(records)
     assert {k: (e.prop("mode"), e.provenance[0].score) for k, e in found.items() if k[1] != "targets"} == {
@@ -130,12 +130,36 @@ def test_local_metabolite_joins_by_pubchem(fixtures: Path) -> None:
     assert any(e.subject == "HMDB:HMDB0000068" and e.object == "HGNC.SYMBOL:ADRA1A" for e in graph.edges)
 
 
+def test_antibody_without_cid_joins_by_name(fixtures: Path) -> None:
+    records, _ = run(fixtures / "gtopdb")
+    builder = GraphBuilder()
+    chembl = Node("CHEMBL.COMPOUND:CHEMBL2108738", "Drug", "nivolumab", xrefs=("DRUGCENTRAL:4923",))
+    builder.add(chembl, "drugcentral")
+    builder.add_all(records, "gtopdb")
+    graph = builder.build(links=name_links(builder.identifiers("Drug"), builder.node_names("Drug")))
+    nivolumab = [n for n in graph.nodes if n.name == "nivolumab"]
+    assert [n.id for n in nivolumab] == ["CHEMBL.COMPOUND:CHEMBL2108738"]
+    assert "IUPHAR.LIGAND:7335" in nivolumab[0].xrefs
+    pdcd1 = [e for e in graph.edges if e.object == "HGNC.SYMBOL:PDCD1"]
+    assert [(e.subject, e.prop("action")) for e in pdcd1] == [("CHEMBL.COMPOUND:CHEMBL2108738", "binder")]
+
+
 def test_pubchem_links_need_one_anchored_match() -> None:
     cid = "PUBCHEM.COMPOUND:1"
     two = {"CHEBI:1": {"CHEBI:1", cid}, "HMDB:HMDB0000001": {"HMDB:HMDB0000001", cid}, "TMEKG:x": {cid}}
     assert pubchem_links(two) == []  # ambiguous: stays apart
     assert pubchem_links({"TMEKG:x": {cid}, "TMEKG:y": {cid}}) == []  # no anchored node
-    assert pubchem_links({"CHEBI:1": {"CHEBI:1", cid}, "TMEKG:x": {cid, "CHEBI:2"}}) == []  # has a key
+    named = {"CHEBI:2", "IUPHAR.LIGAND:5", cid}  # a GtoPdb node whose ChEBI term (by name) no one else uses
+    assert pubchem_links({"HMDB:HMDB0000001": {"HMDB:HMDB0000001", cid}, "CHEBI:2": named}) == [
+        ("HMDB:HMDB0000001", "CHEBI:2")
+    ]
+    shared = {
+        "CHEBI:1": {"CHEBI:1", cid},
+        "CHEBI:2": named,
+        "HMDB:HMDB0000002": {"HMDB:HMDB0000002", "CHEBI:2"},
+    }
+    assert pubchem_links(shared) == []  # its ChEBI id already joins another node: not isolated
+    assert pubchem_links({"CHEBI:1": {"CHEBI:1", cid}, "CHEBI:3": {"CHEBI:3", cid}}) == []  # not from GtoPdb
 
 
 def _broken(fixtures: Path, tmp_path: Path, name: str, old: str, new: str) -> Path:
