@@ -57,3 +57,12 @@ def test_participation_edges_are_unsigned(kg) -> None:
         ("regulation",),
         ("participation", "regulation"),
     }
+
+
+def test_explain_shows_go_annotations(kg) -> None:
+    """`tmekg explain` lists the GO term and evidence code of a gene -> effect step (IDO1, docs example)."""
+    from tmekg.queries.rank import explain
+
+    doc = explain(kg, "IDO1", "anti-PD-1", paths=50)
+    steps = [s for p in doc["paths"] for s in p["steps"] if s["annotations"]]
+    assert any("GO:0070234 (IMP)" in s["annotations"] for s in steps)
