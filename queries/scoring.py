@@ -285,9 +285,12 @@ class Scorer:
 
     @functools.cached_property
     def harm(self) -> np.ndarray:
-        """harm(T): DWPC to effects of the configured polarity through the cells expressing T."""
+        """harm(T): DWPC to effects of the configured polarity through the cells expressing T (summed
+        over the ``harm.metapaths``; a single ``harm.metapath`` is still read)."""
         spec = self.config["harm"]
-        matrix = dwpc(self.hetmat, parse(spec["metapath"], self.schema), self.damping, signed=False)
+        texts = spec.get("metapaths") or [spec["metapath"]]
+        mats = [dwpc(self.hetmat, parse(text, self.schema), self.damping, signed=False) for text in texts]
+        matrix = functools.reduce(lambda a, b: a + b, mats)
         cols = self.polarity == POLARITY[spec["polarity"]]
         return np.asarray(matrix[:, cols].sum(axis=1)).ravel()
 
