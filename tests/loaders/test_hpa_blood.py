@@ -154,3 +154,15 @@ def test_real_file(shared_data: Path) -> None:
     assert report.rows == len(frame)
     labels = pd.read_csv(shared_data / "hpa-blood" / "labels_Blood.tsv", sep="\t")
     assert {name.replace("_", " ") for name in labels["Name"]} == set(cell_type_map().ids)
+
+
+def test_fetch_explains_where_to_get_hpa_21(tmp_path: Path) -> None:
+    """HPA publishes no checksums: `tmekg fetch hpa-blood` names the pinned v21 URL instead of downloading."""
+    from tmekg.errors import TmekgError
+    from tmekg.fetch import fetch
+
+    with pytest.raises(
+        TmekgError, match=r"not downloadable: .*v21\.proteinatlas\.org/download/rna_blood_cell"
+    ):
+        fetch(["hpa-blood"], cache=tmp_path)
+    assert not list(tmp_path.iterdir())
