@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -193,9 +192,7 @@ def test_not_an_xlsx(tmp_path: Path) -> None:
 
 @pytest.mark.shared_data
 def test_full_human_gem(shared_data: Path) -> None:
-    start = time.perf_counter()
     records, report = run(shared_data / "human-gem")
-    elapsed = time.perf_counter() - start
     nodes = unique_nodes(records)
     counts = Counter(n.category for n in nodes.values())
     assert counts["Metabolite"] >= 4000 and counts["Gene"] >= 2800
@@ -207,4 +204,3 @@ def test_full_human_gem(shared_data: Path) -> None:
     assert catalysis[("HGNC.SYMBOL:HK2", "METATLAS:MAR04394")] == "isozyme"
     transports = {(e.subject, e.object, e.prop("direction")) for e in edges(records, "transports")}
     assert ("HGNC.SYMBOL:SLC2A1", "CHEBI:4167", "bidirectional") in transports
-    assert elapsed < 20
