@@ -457,7 +457,7 @@ class _Graph:
             synonyms=tuple(dict.fromkeys(synonyms)),
             xrefs=tuple(x for x in xrefs if x and x != node_id),
             properties=properties,
-            provenance=(Provenance(SOURCE, self.version, record=f"{LIGANDS}:{ligand.id}"),),
+            provenance=(Provenance(SOURCE, self.version, record=f"{LIGANDS} Ligand id {ligand.id}"),),
         )
 
     def _gene(self, gene: str, xrefs: tuple[str, ...]) -> None:
