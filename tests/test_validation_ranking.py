@@ -104,3 +104,10 @@ def test_source_sets_leave_out_only_the_curated_kb(vr, tmp_path: Path) -> None:
     sets = vr.source_sets(tmp_path)  # an empty data folder: no public source found
     assert sets == {"with": ["all"], "without": []}
     assert np.isfinite(vr.auroc([1.0], [0.0]))
+
+
+def test_splice_replaces_only_the_generated_block(vr) -> None:
+    doc = f"intro\n{vr.BEGIN}\nold\n{vr.END}\nverdicts\n"
+    assert vr.splice(doc, "new\n") == f"intro\n{vr.BEGIN}\nnew\n{vr.END}\nverdicts\n"
+    with pytest.raises(ValueError, match="no"):
+        vr.splice("no markers", "x")
