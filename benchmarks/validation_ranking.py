@@ -258,7 +258,9 @@ def top_markdown(top: pd.DataFrame | None) -> list[str]:
     for row in top.itertuples():
         drugs = str(row.drugs).replace(";", "; ") or "-"
         lines.append(f"| {row.rank} | {row.target_symbol} | {row.score:.4g} | {row.top_path} | {drugs} |")
-    return lines
+    direct = sum(1 for path in top["top_path"] if str(path).count(" -> ") == 1)
+    note = f"Top path is a single gene -> effect step (no metabolite) for {direct} of {len(top)}."
+    return [*lines, "", note]
 
 
 def report(results: Mapping[str, dict], listed: Sequence[str], builds: Mapping[str, Any]) -> str:

@@ -82,6 +82,7 @@ def test_report_renders_the_tables(vr, kg, config) -> None:
     # baseline: R1 ties T1 (1 link each) above T2 (0): rank 1, percentile (1 + 0.5) / 2 = 75
     assert "| R1 | 2 / 3 (50.0) | 2 / 3 (50.0) anti-PD-1 | 1 / 3 (75.0) |" in text
     assert "| 1 | T1 | 8.902 | T1 -> M1 -> E1 | D2 |" in text
+    assert "single gene -> effect step (no metabolite) for 2 of 3." in text  # R1 -> E1, T2 -> E1
 
 
 def test_listed_targets_file_is_cited(vr) -> None:
