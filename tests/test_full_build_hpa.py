@@ -63,3 +63,26 @@ def test_drugs_join_immunotherapy_classes_by_targets(full_build) -> None:
     assert by_name["nivolumab"] == {"anti-PD-1"} and by_name["atezolizumab"] == {"anti-PD-L1"}
     assert by_name["ipilimumab"] == {"anti-CTLA-4"}
     assert by_name["PD1-PDL-inhibitor-1"] == {None}  # a small molecule is not an anti-PD-L1 antibody
+
+
+def test_the_rule_reproduces_the_curated_classes(full_build) -> None:
+    """Stripped of every class, the drugs get the KB's classes back from their targets alone; only a
+    personalised vaccine without a target gene (autogene cevumeran) needs the KB's explicit class."""
+    import dataclasses
+
+    from tmekg.kb.immunotherapy_classes import CLASS_PROPERTY, assign
+    from tmekg.model import props
+
+    _, kg = full_build
+    nodes = list(kg.nodes)
+    stripped = [
+        dataclasses.replace(n, properties=props({k: v for k, v in n.properties if k != CLASS_PROPERTY}))
+        if n.category == "Drug"
+        else n
+        for n in nodes
+    ]
+    again, _ = assign(stripped, kg.edges("targets"))
+    before = {n.id: n.prop(CLASS_PROPERTY) for n in nodes if n.category == "Drug"}
+    after = {n.id: n.prop(CLASS_PROPERTY) for n in again if n.category == "Drug"}
+    differs = {kg.node(i).name: (before[i], after[i]) for i in before if before[i] != after[i]}
+    assert differs == {"autogene cevumeran": ("cancer-vaccine", None)}
