@@ -22,8 +22,13 @@ Records (rules and the action table in ``docs/gtopdb.md``; the table itself is d
   a synonym or its IUPAC name is a ChEBI label, else a local ``TMEKG:metabolite.<slug>`` id that
   joins an existing metabolite with the same PubChem CID at build time, see
   :func:`tmekg.normalize.pubchem_links`) with ``activates`` / ``inhibits`` / ``binds`` edges to the
-  target genes. Endogenous peptides and proteins (chemokines, neuropeptides ...) are gene products,
-  not metabolites, and the schema has no gene -> gene predicate: they are skipped and counted.
+  target genes.
+* Endogenous peptides and proteins (chemokines, cytokines, neuropeptides ...) are gene products, not
+  metabolites: their human genes (``ligand_gene_symbol``) get ``ligand_activates`` /
+  ``ligand_inhibits`` / ``ligand_binds`` edges (Gene -> Gene, the metabolite predicate mapped through
+  ``gtopdb_actions.yaml`` ``ligand_predicates``) to the target genes, one per ligand gene x target gene
+  (heterodimers such as IL-12 = IL12A + IL12B give one edge per subunit, as multi-subunit targets do).
+  Rodent-only peptides and peptides without a gene symbol are skipped and counted.
 * Non-endogenous ligands that are drugs (approved, withdrawn, or with an INN) become Drug nodes
   (``PUBCHEM.COMPOUND`` id, ``INCHIKEY`` xref: they merge with DrugCentral / Repurposing Hub / ChEMBL
   drugs; ``TMEKG:drug.<slug>`` by name for antibodies and other drugs without a CID) with
@@ -62,6 +67,7 @@ INTERACTION_COLUMNS = (
     "target_ligand_ensembl_gene_id",
     "target_species",
     "ligand_id",
+    "ligand_gene_symbol",
     "type",
     "action",
     "endogenous",
@@ -87,12 +93,14 @@ FLAGS = {"t": True, "f": False}
 GENE_PRODUCT_TYPES = {"peptide", "antibody"}  # ligand types that are gene products, not metabolites
 TYPE_MODALITY = {"antibody": "antibody", "peptide": "protein"}
 NO_VALUE = {"", "-"}
+NO_WORDING = {"", "None"}  # the release writes "None" for an absent type or action
 PUBCHEM = "PUBCHEM.COMPOUND:"
 LIGAND_PREFIX = "IUPHAR.LIGAND:"
 NON_HUMAN = "non-human target"
 NO_LIGAND = "ligand id not in ligands.csv"
 NO_GENE = "target without a valid gene symbol (complex or family)"
-PEPTIDE = "endogenous peptide/protein ligand (a gene product: no gene -> gene predicate)"
+PEPTIDE_NO_GENE = "endogenous peptide/protein ligand without a human gene symbol (rodent-only or unnamed)"
+PEPTIDE_UNMAPPED = "endogenous peptide/protein ligand whose predicate has no ligand_predicates entry"
 RESEARCH = "research compound (not approved, no INN)"
 CONFLICT = "drug–gene pair with conflicting actions (most frequent kept)"
 UNMAPPED = "endogenous ligand without a ChEBI name match (local id; joins by PubChem CID at build)"
@@ -101,6 +109,7 @@ _TAG = re.compile(r"<[^>]+>")
 _ION = re.compile(r"^([A-Z][a-z]?)(\d*)([+-])$")
 _INCHIKEY = re.compile(r"^[A-Z]{14}-[A-Z]{10}-[A-Z]$")
 _PMID = re.compile(r"^\d+$")
+_RODENT_CASE = re.compile(r"[a-z]")  # HGNC symbols are upper case (but C1orf112); MGI / RGD ones are not
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ω": "omega", "Δ": "Delta"}
 
 
@@ -146,8 +155,10 @@ class _Evidence:
     pmids: dict[str, None] = field(default_factory=dict)
     affinities: list[float] = field(default_factory=list)
     labels: Counter = field(default_factory=Counter)
+    ligands: dict[str, None] = field(default_factory=dict)
 
-    def add(self, row: _Row, label: str) -> None:
+    def add(self, row: _Row, label: str, ligand: str = "") -> None:
+        self.ligands.update(dict.fromkeys([ligand] if ligand else []))
         self.lines.append(row.line)
         self.pmids.update(dict.fromkeys(row.pmids))
         self.affinities += [row.affinity] if row.affinity is not None else []
@@ -159,7 +170,7 @@ class _Evidence:
 
 
 def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
-    """Yield GtoPdb metabolites, drugs and target genes, then metabolite and drug edges."""
+    """Yield GtoPdb metabolites, drugs and genes, then metabolite, peptide-ligand and drug edges."""
     from tmekg.loaders import get_source
 
     ligands = read_ligands(resolve(directory / LIGANDS), report)
@@ -361,6 +372,24 @@ def target_genes(row: dict[str, str]) -> list[tuple[str, tuple[str, ...]]]:
     return [(gene, tuple(_valid_xrefs(ids))) for gene in genes]
 
 
+def ligand_genes(row: dict[str, str]) -> list[str]:
+    """Gene CURIEs of the human genes that encode a peptide ligand (``ligand_gene_symbol``).
+
+    GtoPdb joins the human, mouse and rat genes of a peptide in one column, in no fixed order
+    (``Pdyn|Pdyn|PDYN``), and lists every gene of a heterodimer or of paralogues (``IL12B|IL12A``,
+    ``CALM2|CALM3|CALM1``). Human symbols are the HGNC-case ones (no lower-case letter outside
+    ``orf``); a ligand with only rodent genes (``Cort|Cort``) has none.
+
+    >>> ligand_genes({"ligand_gene_symbol": "Pdyn|Pdyn|PDYN"}), ligand_genes({"ligand_gene_symbol": "Cort"})
+    (['HGNC.SYMBOL:PDYN'], [])
+    >>> ligand_genes({"ligand_gene_symbol": "IL12B|IL12A"})
+    ['HGNC.SYMBOL:IL12B', 'HGNC.SYMBOL:IL12A']
+    """
+    symbols = (s.strip() for s in row.get("ligand_gene_symbol", "").split("|"))
+    human = (s for s in symbols if s and not _RODENT_CASE.search(s.replace("orf", "")))
+    return [g for g in dict.fromkeys(gene_id(s) for s in human) if g]
+
+
 def _valid_xrefs(curies: Iterator[str]) -> Iterator[str]:
     from tmekg.ids import is_valid
 
@@ -386,6 +415,8 @@ class _Graph:
         self.genes: dict[str, dict[str, None]] = {}
         self.met_edges: dict[tuple[str, str, str], _Evidence] = {}
         self.drug_edges: dict[tuple[str, str], _Evidence] = {}
+        self.gene_edges: dict[tuple[str, str, str], _Evidence] = {}
+        self.ligand_genes: set[str] = set()
         self.unmapped: dict[str, Ligand] = {}
 
     def add_row(self, line: int, row: dict[str, str], ligands: dict[str, Ligand], report: LoadReport) -> None:
@@ -397,12 +428,13 @@ class _Graph:
         predicate, drug_action = classify(row["type"], row["action"])
         pmids = tuple(f"PMID:{p.strip()}" for p in row["pubmed_id"].split("|") if p.strip())
         evidence = _Row(line, pmids, row_affinity(row))
+        mode = ": ".join(v for v in (row["type"], row["action"]) if v not in NO_WORDING)
         if FLAGS[row["endogenous"]] and ligand.gene_product:
-            report.skip(PEPTIDE, f"{ligand.name} -> {genes[0][0]} (line {line})")
+            reason = self._peptide(ligand, ligand_genes(row), genes, (predicate, mode), evidence)
+            if reason:
+                report.skip(reason, f"{ligand.name} -> {genes[0][0]} (line {line})")
         elif FLAGS[row["endogenous"]]:
-            self._endogenous(
-                ligand, genes, predicate, f"{row['type']}: {row['action']}".strip(": "), evidence
-            )
+            self._endogenous(ligand, genes, predicate, mode, evidence)
         elif ligand.is_drug:
             self._drug_row(ligand, genes, drug_action, evidence)
         else:
@@ -415,6 +447,30 @@ class _Graph:
         for gene, xrefs in genes:
             self._gene(gene, xrefs)
             self.met_edges.setdefault((met, predicate, gene), _Evidence()).add(row, mode)
+
+    def _peptide(
+        self,
+        ligand: Ligand,
+        sources: list[str],
+        genes: list[tuple[str, tuple[str, ...]]],
+        action: tuple[str, str],
+        row: _Row,
+    ) -> str | None:
+        """Gene -> gene edges of an endogenous peptide ligand; the skip reason when there are none."""
+        predicate = action_table()["ligand_predicates"].get(action[0])
+        if not sources:
+            return PEPTIDE_NO_GENE
+        if predicate is None:
+            return PEPTIDE_UNMAPPED
+        for source in sources:
+            self._gene(source, ())
+            self.ligand_genes.add(source)
+            for gene, xrefs in genes:
+                self._gene(gene, xrefs)
+                self.gene_edges.setdefault((source, predicate, gene), _Evidence()).add(
+                    row, action[1], ligand.name
+                )
+        return None
 
     def _drug_row(
         self, ligand: Ligand, genes: list[tuple[str, tuple[str, ...]]], action: str, row: _Row
@@ -468,11 +524,18 @@ class _Graph:
         yield from self.metabolites.values()
         yield from self.drugs.values()
         prov = (Provenance(SOURCE, self.version),)
+        role = action_table()["ligand_role"]
         for gene, xrefs in self.genes.items():
-            yield Node(gene, "Gene", gene.split(":", 1)[1], xrefs=tuple(xrefs), provenance=prov)
+            roles = props(roles=[role] if gene in self.ligand_genes else None)
+            yield Node(
+                gene, "Gene", gene.split(":", 1)[1], xrefs=tuple(xrefs), properties=roles, provenance=prov
+            )
         for (met, predicate, gene), ev in self.met_edges.items():
             mode = ev.labels.most_common(1)[0][0]
             yield Edge(met, predicate, gene, (ev.provenance(self.filename, self.version),), props(mode=mode))
+        for (source, predicate, gene), ev in self.gene_edges.items():
+            properties = props(mode=ev.labels.most_common(1)[0][0], ligands=list(ev.ligands))
+            yield Edge(source, predicate, gene, (ev.provenance(self.filename, self.version),), properties)
         yield from self._drug_edges(report)
 
     def _drug_edges(self, report: LoadReport) -> Iterator[Edge]:

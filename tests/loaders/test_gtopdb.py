@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tmekg.build import GraphBuilder
 from tmekg.errors import LoaderError
-from tmekg.loaders.gtopdb import classify, load, name_links, pubchem_links
+from tmekg.loaders.gtopdb import classify, ligand_genes, load, name_links, pubchem_links
 from tmekg.model import Edge, LoadReport, Node, Provenance
 
 runner = CliRunner()
@@ -56,22 +56,26 @@ def test_fixture_records(fixtures: Path) -> None:
     assert counts(records) == {
         "Metabolite": 4,
         "Drug": 4,
-        "Gene": 9,
+        "Gene": 9 + 12,  # + CCL19 CCR7 CXCL10 CXCR3 CCL7 IL12A IL12B IL12RB1 IL12RB2 VIP VIPR1 CD274
         "activates": 4,
         "inhibits": 1,
         "targets": 5,
+        "ligand_activates": 7,
+        "ligand_inhibits": 1,
+        "ligand_binds": 1,
     }
-    assert report.rows == 10 + 14
+    assert report.rows == 16 + 21
     assert report.skipped == {
         "non-human target": 1,
-        "endogenous peptide/protein ligand (a gene product: no gene -> gene predicate)": 1,
+        "endogenous peptide/protein ligand without a human gene symbol (rodent-only or unnamed)": 1,
         "research compound (not approved, no INN)": 1,
         "target without a valid gene symbol (complex or family)": 1,
         "endogenous ligand without a ChEBI name match (local id; joins by PubChem CID at build)": 1,
         "drug without PubChem CID (joins other drugs by name)": 2,
     }
     found = edges(records)
-    assert {k: (e.prop("mode"), e.provenance[0].score) for k, e in found.items() if k[1] != "targets"} == {
+    metabolite = ("activates", "inhibits")
+    assert {k: (e.prop("mode"), e.provenance[0].score) for k, e in found.items() if k[1] in metabolite} == {
         (ADENOSINE, "activates", "HGNC.SYMBOL:ADORA2A"): ("Agonist: Agonist", 0.651),
         (ADRENALINE, "activates", "HGNC.SYMBOL:ADRA1A"): ("Agonist: Full agonist", 0.64),  # (6.3 + 6.5) / 2
         (SEROTONIN, "activates", "HGNC.SYMBOL:HTR3B"): ("Agonist: Agonist", 0.6),
@@ -85,6 +89,67 @@ def test_fixture_records(fixtures: Path) -> None:
         ("TMEKG:drug.canakinumab", "targets", "HGNC.SYMBOL:IL1B"): ("binder", 1.0),  # pKd 10.46, capped
         (CINACALCET, "targets", "HGNC.SYMBOL:CASR"): ("positive_modulator", 0.73),
     }
+
+
+def test_fixture_peptide_ligand_edges(fixtures: Path) -> None:
+    records, _ = run(fixtures / "gtopdb")
+    found = {k: e for k, e in edges(records).items() if k[1].startswith("ligand_")}
+    il12 = ("ligand_activates", "Agonist: Agonist", None, ("IL-12",))
+    assert {
+        k: (k[1], e.prop("mode"), e.provenance[0].score, e.prop("ligands")) for k, e in found.items()
+    } == {
+        ("HGNC.SYMBOL:CCL19", "ligand_activates", "HGNC.SYMBOL:CCR7"): (
+            "ligand_activates",
+            "Agonist: Agonist",
+            1.0,
+            ("CCL19",),  # pKd 10
+        ),
+        ("HGNC.SYMBOL:CXCL10", "ligand_activates", "HGNC.SYMBOL:CXCR3"): (
+            "ligand_activates",
+            "Agonist: Full agonist",
+            0.88,
+            ("CXCL10",),  # pKi 7.8..9.8
+        ),
+        ("HGNC.SYMBOL:CCL7", "ligand_inhibits", "HGNC.SYMBOL:CXCR3"): (
+            "ligand_inhibits",
+            "Antagonist: Antagonist",
+            0.66,
+            ("CCL7",),
+        ),
+        # heterodimer (IL12B|IL12A) on a two-subunit receptor: one edge per subunit pair, no affinity
+        ("HGNC.SYMBOL:IL12B", "ligand_activates", "HGNC.SYMBOL:IL12RB1"): il12,
+        ("HGNC.SYMBOL:IL12B", "ligand_activates", "HGNC.SYMBOL:IL12RB2"): il12,
+        ("HGNC.SYMBOL:IL12A", "ligand_activates", "HGNC.SYMBOL:IL12RB1"): il12,
+        ("HGNC.SYMBOL:IL12A", "ligand_activates", "HGNC.SYMBOL:IL12RB2"): il12,
+        # VIP|Vip|Vip: the human gene only; two rows merged, median(9.3, 8.9) / 10
+        ("HGNC.SYMBOL:VIP", "ligand_activates", "HGNC.SYMBOL:VIPR1"): (
+            "ligand_activates",
+            "Agonist: Agonist",
+            0.91,
+            ("VIP",),
+        ),
+        # type "None", action Binding: no direction
+        ("HGNC.SYMBOL:CD274", "ligand_binds", "HGNC.SYMBOL:PDCD1"): (
+            "ligand_binds",
+            "Binding",
+            None,
+            ("programmed cell death 1 ligand 1",),
+        ),
+    }
+    vip = found[("HGNC.SYMBOL:VIP", "ligand_activates", "HGNC.SYMBOL:VIPR1")].provenance[0]
+    assert (vip.record, vip.evidence) == ("interactions.csv:19,20", ("PMID:10570056", "PMID:9454823"))
+    nodes = {r.id: r for r in records if isinstance(r, Node)}
+    assert (
+        nodes["HGNC.SYMBOL:CCL19"].prop("roles") == ("ligand",)
+        and nodes["HGNC.SYMBOL:CCR7"].prop("roles") is None
+    )
+    assert "HGNC.SYMBOL:SSTR1" not in nodes  # cortistatin-14 (Cort|Cort, mouse and rat genes): skipped
+
+
+def test_ligand_genes_keep_human_symbols() -> None:
+    assert ligand_genes({"ligand_gene_symbol": "Tac2|Tac3|TAC3|TAC3"}) == ["HGNC.SYMBOL:TAC3"]
+    assert ligand_genes({"ligand_gene_symbol": "C1orf112|Gm123"}) == ["HGNC.SYMBOL:C1orf112"]
+    assert ligand_genes({"ligand_gene_symbol": ""}) == []
 
 
 def test_fixture_provenance_and_nodes(fixtures: Path) -> None:
@@ -111,7 +176,7 @@ def test_fixture_provenance_and_nodes(fixtures: Path) -> None:
     assert nodes["HGNC.SYMBOL:ADORA2A"].xrefs == ("UNIPROT:P29274", "ENSEMBL:ENSG00000128271")
     assert nodes["HGNC.SYMBOL:HTR3A"].xrefs == ()  # multi-subunit target: accession order unreliable
     assert nodes["HGNC.SYMBOL:IL1B"].xrefs == ("UNIPROT:P01584", "ENSEMBL:ENSG00000125538")
-    assert "HGNC.SYMBOL:CCR7" not in nodes and "HGNC.SYMBOL:ALOX15" not in nodes
+    assert "HGNC.SYMBOL:ALOX15" not in nodes
 
 
 def test_deterministic(fixtures: Path) -> None:
@@ -140,7 +205,7 @@ def test_antibody_without_cid_joins_by_name(fixtures: Path) -> None:
     nivolumab = [n for n in graph.nodes if n.name == "nivolumab"]
     assert [n.id for n in nivolumab] == ["CHEMBL.COMPOUND:CHEMBL2108738"]
     assert "IUPHAR.LIGAND:7335" in nivolumab[0].xrefs
-    pdcd1 = [e for e in graph.edges if e.object == "HGNC.SYMBOL:PDCD1"]
+    pdcd1 = [e for e in graph.edges if e.object == "HGNC.SYMBOL:PDCD1" and e.predicate == "targets"]
     assert [(e.subject, e.prop("action")) for e in pdcd1] == [("CHEMBL.COMPOUND:CHEMBL2108738", "binder")]
 
 
@@ -219,15 +284,26 @@ def test_full_data(shared_data: Path) -> None:
     found = counts(records)
     assert found["activates"] + found["inhibits"] + found["binds"] >= 500
     assert found["targets"] >= 4000
+    ligand = sum(found[p] for p in ("ligand_activates", "ligand_inhibits", "ligand_binds"))
+    assert ligand >= 600  # 574 + 23 + 69 measured on 2020.5
     assert (
-        report.skipped["endogenous peptide/protein ligand (a gene product: no gene -> gene predicate)"] > 600
+        report.skipped[
+            "endogenous peptide/protein ligand without a human gene symbol (rodent-only or unnamed)"
+        ]
+        < 30
     )
+    assert by_key_has(records, ("HGNC.SYMBOL:CXCL9", "ligand_activates", "HGNC.SYMBOL:CXCR3"))
+    assert by_key_has(records, ("HGNC.SYMBOL:CCL2", "ligand_activates", "HGNC.SYMBOL:CCR2"))
     actions = Counter(r.prop("action") for r in records if isinstance(r, Edge) and r.predicate == "targets")
     assert actions["other"] < 10 and actions["inhibitor"] > 1000
     by_key = edges(records)
     assert (ADENOSINE, "activates", "HGNC.SYMBOL:ADORA2A") in by_key
     assert ("PUBCHEM.COMPOUND:5311037", "targets", "HGNC.SYMBOL:ADORA2A") in by_key  # istradefylline
     assert by_key[("TMEKG:drug.nivolumab", "targets", "HGNC.SYMBOL:PDCD1")].prop("action") == "binder"
+
+
+def by_key_has(records: list[Node | Edge], key: tuple[str, str, str]) -> bool:
+    return key in edges(records)
 
 
 def test_provenance_type_is_plain() -> None:
