@@ -84,3 +84,18 @@ def test_missing_and_damaged_stores(tmp_path: Path, fixtures: Path) -> None:
         handle.write(b"x")
     with pytest.raises(StoreError, match="truncated"):
         KnowledgeGraph.open(tmp_path / "s")
+
+
+def test_edge_score_unscored_provenance_keeps_the_default() -> None:
+    """A curated (unscored) fact merged with a weak scored row keeps the default weight (NaN)."""
+    import math
+
+    from tmekg.model import Edge, Provenance
+    from tmekg.store import _edge_score
+
+    curated = Provenance("tmekg-curated", "1", evidence=("PMID:1",))
+    weak = Provenance("gene-ontology", "1", score=0.3)
+    strong = Provenance("gtopdb", "1", score=0.8)
+    assert math.isnan(_edge_score(Edge("a", "increases", "b", (curated, weak))))
+    assert _edge_score(Edge("a", "increases", "b", (weak, strong))) == pytest.approx(0.8)
+    assert math.isnan(_edge_score(Edge("a", "increases", "b", (curated,))))

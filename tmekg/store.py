@@ -11,7 +11,9 @@ Layout of a store directory::
         edge_index.npy          int32 (n, 3): subject row, object row, predicate code
         edge_offsets.npy        int64 (n + 1): byte offsets of each edge in edges.jsonl
         edge_sign.npy           int8 (n): +1 / -1 / 0 from the schema
-        edge_score.npy          float32 (n): best provenance score, NaN when none
+        edge_score.npy          float32 (n): best provenance score; NaN when a provenance has none (a
+                                source that asserts the edge without a score asserts it at the
+                                scoring default, which is at least any source score in [0, 1])
         edge_unverified.npy     bool (n): no provenance entry of the edge is verified
         edge_contexts.json      {edge row: [Context ids]} for the edges that hold only in some contexts
         gene_authority.tsv.gz   only when built with the ncbi-gene source: the gene table of tmekg.genes
@@ -108,6 +110,18 @@ def _props_from_dict(data: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
 
 
 # -- writing -----------------------------------------------------------------------------------
+def _edge_score(edge: Edge) -> float:
+    """The best provenance score, NaN (the scoring default) if any provenance is unscored.
+
+    A curated fact merged with a weaker scored row (e.g. an IEA Gene Ontology annotation) keeps the
+    default weight instead of taking the weaker row's score.
+    """
+    scores = [p.score for p in edge.provenance]
+    if not scores or any(s is None for s in scores):
+        return float("nan")
+    return float(max(scores))
+
+
 def write_store(
     graph: BuiltGraph,
     root: str | Path,
@@ -185,9 +199,7 @@ def _write_snapshot(graph: BuiltGraph, folder: Path, schema: Schema) -> dict[str
         position += len(line)
         index[i] = (rows[edge.subject], rows[edge.object], predicates.index(edge.predicate))
         sign[i] = schema.edge_sign(edge)
-        scores = [p.score for p in edge.provenance if p.score is not None]
-        if scores:
-            score[i] = max(scores)
+        score[i] = _edge_score(edge)
         unverified[i] = all(p.status == "unverified" for p in edge.provenance)
         if all(p.context for p in edge.provenance):  # context-free as soon as one source says so
             contexts[str(i)] = sorted({c for p in edge.provenance for c in p.context})
