@@ -211,7 +211,10 @@ class Scorer:
 
     @functools.cached_property
     def modulation(self) -> np.ndarray:
-        """How drugs act on each gene: -1 inhibit, +1 activate; default from the config."""
+        """How drugs act on each gene: -1 inhibit, +1 activate; default from the config.
+
+        Only therapeutic ``targets`` edges vote (:func:`therapeutic_mask`).
+        """
         hm = self.hetmat
         m = np.full(hm.size("Gene"), float(self.config["default_modulation"]))
         votes = np.zeros_like(m)
