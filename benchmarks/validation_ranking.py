@@ -263,9 +263,11 @@ def top_markdown(top: pd.DataFrame | None) -> list[str]:
     return [*lines, "", note]
 
 
-def report(results: Mapping[str, dict], listed: Sequence[str], builds: Mapping[str, Any]) -> str:
-    """The markdown fragment."""
-    out = ["### Stores", ""]
+def report(
+    results: Mapping[str, dict], listed: Sequence[str], builds: Mapping[str, Any], tree: str = ""
+) -> str:
+    """The markdown fragment (``tree``: the code version that produced it)."""
+    out = ["### Stores", ""] + ([f"- code: {tree}"] if tree else [])
     for key, info in builds.items():
         out.append(f"- {LABELS[key]}: {info}")
     out += ["", "### Summary", "", *summary_markdown(results, listed), ""]
@@ -310,6 +312,19 @@ def _stores(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Path], d
     return stores, builds
 
 
+def code_version() -> str:
+    """The git commit of this work tree, with a note when files differ from it ('' outside git)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"commit {commit}" + (" plus uncommitted changes" if dirty else "") if commit else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from tmekg.graph import KnowledgeGraph
 
@@ -329,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key, store in stores.items():
             with KnowledgeGraph.open(store) as kg:
                 results[key] = evaluate(kg, listed)
-    text = report(results, listed, builds)
+    text = report(results, listed, builds, code_version())
     if args.doc:
         doc = Path(args.doc)
         doc.write_text(splice(doc.read_text(encoding="utf-8"), text), encoding="utf-8")
