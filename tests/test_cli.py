@@ -109,3 +109,29 @@ def test_sources_lists_registry(tmp_path: Path) -> None:
     assert rows["tmekg-curated"]["status"] == "built in"
     assert rows["human-gem"]["status"].startswith("missing")
     assert rows["human-gem"]["licence"] == "CC-BY-4.0"
+
+
+def test_rank_with_a_named_store_that_holds_none_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TMEKG_STORE", raising=False)
+    typo = tmp_path / "stroe"
+    result = runner.invoke(app, ["rank", "--store", str(typo), "--permutations", "0", "--quiet"])
+    assert result.exit_code == 1
+    assert f"no tmekg store at {typo}" in result.output
+    assert not typo.exists()  # nothing was built there
+    monkeypatch.setenv("TMEKG_STORE", str(typo))  # the same holds for the environment variable
+    result = runner.invoke(app, ["explain", "NT5E", "anti-PD-1"])
+    assert result.exit_code == 1 and str(typo) in result.output and not typo.exists()
+
+
+def test_rank_on_a_fresh_machine_builds_the_default_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("TMEKG_STORE", "TMEKG_DATA_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr("tmekg.config._user_dir", lambda: tmp_path / "user")
+    result = runner.invoke(app, ["rank", "--permutations", "0", "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "user" / "store").is_dir()
+    assert "HGNC.SYMBOL:NT5E" in result.output  # the curated KB's CD73 is ranked

@@ -289,12 +289,16 @@ def fetch(
 
 
 def _ensure_store(store: Path | None, quiet: bool) -> None:
-    """Build the default graph first when no store exists yet (the README's main job)."""
-    from tmekg.config import store_path
+    """Build the default graph first when the default store does not exist yet (the README's main job).
+
+    A store named with ``--store`` or ``TMEKG_STORE`` is never built here: opening it then fails with
+    an error naming the path.
+    """
+    from tmekg.config import store_is_default, store_path
     from tmekg.store import CURRENT
 
     root = store_path(store)
-    if not (root / CURRENT).exists():
+    if store_is_default(store) and not (root / CURRENT).exists():
         from tmekg.pipeline import build_store
         from tmekg.render import console
 

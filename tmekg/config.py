@@ -29,6 +29,15 @@ def store_path(explicit: str | Path | None = None) -> Path:
     return _user_dir() / "store"
 
 
+def store_is_default(explicit: str | Path | None = None) -> bool:
+    """Whether the store location comes from neither ``--store`` nor ``TMEKG_STORE``.
+
+    Only the default location may be built on first use; a location the user named that holds no
+    store is far more likely a typo than a wish for a fresh build.
+    """
+    return not explicit and not os.environ.get(STORE_ENV)
+
+
 def data_dir(explicit: str | Path | None = None) -> Path:
     """The directory holding one folder per source (same layout as ``../shared/data``)."""
     if explicit:
