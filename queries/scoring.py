@@ -343,34 +343,57 @@ class Scorer:
         return pd.DataFrame(rows)
 
     def drugs_of(self, gene_id: str, all_drugs: bool = False) -> list[str]:
-        """Names of the drugs that therapeutically modulate a gene, most advanced clinical phase first.
+        """Names of the drugs that therapeutically modulate a gene in the scored direction.
 
-        At most ``drugs_shown`` (config) unless ``all_drugs``. Drugs whose ``targets`` edge the build
-        classified non-therapeutic (endogenous metabolites, the target's substrates and products,
-        imaging agents, no stated action: :mod:`tmekg.loaders.drug_kinds`) are left out.
+        The score assumes the modulation ``m(T)`` (:attr:`modulation`: inhibition unless the gene's
+        drugs say otherwise), so drugs acting that way come first, then drugs of unstated direction,
+        each most advanced clinical phase first; drugs acting the opposite way (e.g. AHR agonists when
+        the score is for AHR inhibition) are listed only with ``all_drugs``, last. At most
+        ``drugs_shown`` (config) unless ``all_drugs``. Drugs whose ``targets`` edge the build classified
+        non-therapeutic (endogenous metabolites, the target's substrates and products, imaging agents,
+        no stated action: :mod:`tmekg.loaders.drug_kinds`) are left out.
         """
-        names = drugs_by_gene(self.kg).get(gene_id, [])
-        return names if all_drugs else names[: int(self.config.get("drugs_shown", 5))]
+        found = drugs_by_gene(self.kg).get(gene_id, {})
+        wanted = self.modulation[self.hetmat.index(gene_id)] if gene_id in self.kg else 0.0
+        agree = {name: sign * wanted for name, sign in found.items()}
+        names = sorted(found, key=lambda n: -agree[n])  # stable: keeps phase order within each group
+        if all_drugs:
+            return names
+        return [n for n in names if agree[n] >= 0][: int(self.config.get("drugs_shown", 5))]
 
 
-def drugs_by_gene(kg: KnowledgeGraph) -> dict[str, list[str]]:
-    """Gene id -> names of its therapeutic drugs: most advanced clinical phase first, then the drug ->
-    gene fact stated by the most sources (DrugCentral, Repurposing Hub, GtoPdb...), then by name.
+def drugs_by_gene(kg: KnowledgeGraph) -> dict[str, dict[str, int]]:
+    """Gene id -> {drug name: action sign (+1 activates, -1 inhibits, 0 unstated)} of its therapeutic
+    drugs, ordered most advanced clinical phase first, then by the drug -> gene fact stated by the most
+    sources (DrugCentral, Repurposing Hub, GtoPdb...), then by name.
 
     Cached on the graph.
     """
     cache = kg.__dict__
     if "_drugs_by_gene" not in cache:
+        schema = load_schema()
         rank: dict[str, dict[str, tuple[int, int]]] = {}
+        signs: dict[str, dict[str, set[int]]] = {}
         for edge in kg.edges("targets"):
             if edge.prop("therapeutic", True):
                 drug = kg.node(edge.subject)
                 known = rank.setdefault(edge.object, {})
                 mine = (drug.prop("max_phase", -1), len({p.source for p in edge.provenance}))
                 known[drug.name] = max(known.get(drug.name, mine), mine)
-        order = {g: sorted(d, key=lambda n: (-d[n][0], -d[n][1], n.lower(), n)) for g, d in rank.items()}
-        cache["_drugs_by_gene"] = order
+                signs.setdefault(edge.object, {}).setdefault(drug.name, set()).add(schema.edge_sign(edge))
+        cache["_drugs_by_gene"] = {
+            g: {
+                n: _one_sign(signs[g][n]) for n in sorted(d, key=lambda n: (-d[n][0], -d[n][1], n.lower(), n))
+            }
+            for g, d in rank.items()
+        }
     return cache["_drugs_by_gene"]
+
+
+def _one_sign(signs: set[int]) -> int:
+    """The action sign of a drug on a gene over all its edges: 0 when unstated or contradictory."""
+    stated = {s for s in signs if s}
+    return stated.pop() if len(stated) == 1 else 0
 
 
 def therapeutic_mask(kg: KnowledgeGraph) -> np.ndarray:

@@ -85,3 +85,20 @@ def test_cli_all_drugs(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert short.exit_code == 0 and full.exit_code == 0, short.output + full.output
     assert "Da;Db;Dc;Dd;De\t" in short.output and "D2" not in short.output.split("T1")[1].split("\n")[0]
     assert "Da;Db;Dc;Dd;De;D2" in full.output
+
+
+def test_drugs_acting_against_the_scored_direction_are_not_shown(tmp_path: Path, fixtures: Path) -> None:
+    """T1 is scored for inhibition (five inhibitors vote -1); an approved T1 agonist (phase 4, listed
+    first by phase) is left out of the 5 shown and comes last with ``all_drugs``."""
+    agonist = Node("CHEMBL.COMPOUND:CHEMBL9200", "Drug", "Dz", properties=props(max_phase=4), provenance=P)
+    records = [
+        *extra_records(),
+        agonist,
+        Edge(agonist.id, "targets", "HGNC.SYMBOL:T1", P, props(action="agonist")),
+    ]
+    build_store(store=tmp_path / "s", kb=fixtures / "scoring_kb", extra=[("drugs-test", records)])
+    with KnowledgeGraph.open(tmp_path / "s") as graph:
+        scorer = Scorer(graph, default_config())
+        assert scorer.modulation[scorer.hetmat.index("HGNC.SYMBOL:T1")] == -1.0
+        assert scorer.drugs_of("HGNC.SYMBOL:T1") == ["Da", "Db", "Dc", "Dd", "De"]
+        assert scorer.drugs_of("HGNC.SYMBOL:T1", all_drugs=True) == ["Da", "Db", "Dc", "Dd", "De", "D2", "Dz"]

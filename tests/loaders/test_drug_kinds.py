@@ -115,7 +115,7 @@ def test_targets_edges(kg: KnowledgeGraph) -> None:
 def test_drugs_listed_by_phase(kg: KnowledgeGraph) -> None:
     drugs = drugs_by_gene(kg)
     # phase 3: epacadostat, linrodostat; 2: indoximod; 1: NLG919; 0: IDO5L, tryptanthrin; no tryptophan
-    assert drugs["HGNC.SYMBOL:IDO1"] == [
+    assert list(drugs["HGNC.SYMBOL:IDO1"]) == [
         "epacadostat",
         "linrodostat",
         "indoximod",
