@@ -139,7 +139,7 @@ def build_store(
     meta.setdefault("ontologies", _ontology_meta())
     say("writing store")
     root = store_path(store)
-    snapshot = write_store(graph, root, meta, files=files)
+    snapshot = write_store(graph, root, meta, files=files, build=_build_inputs(data, kb, paths))
     from tmekg.store import read_manifest
 
     manifest = read_manifest(snapshot)
@@ -153,6 +153,28 @@ def build_store(
         skipped=plan.skipped,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _build_inputs(
+    data: str | Path | None, kb: str | Path | None, paths: dict[str, str | Path] | None
+) -> dict[str, Any]:
+    """Where a build read its inputs (absolute paths), for the manifest; see :func:`built_with`."""
+    return {
+        "data_dir": str(data_dir(data).resolve()),
+        "kb": str(Path(kb).resolve()) if kb else None,
+        "paths": {name: str(Path(folder).resolve()) for name, folder in (paths or {}).items()},
+    }
+
+
+def built_with(manifest: dict[str, Any]) -> tuple[Path | None, Path | None, dict[str, str | Path] | None]:
+    """The ``(data directory, curated KB folder, per-source folders)`` a store was built from.
+
+    ``None`` for each one the manifest does not record (stores written before it was recorded, or the
+    shipped KB).
+    """
+    build = manifest.get("build") or {}
+    data, kb = build.get("data_dir"), build.get("kb")
+    return (Path(data) if data else None, Path(kb) if kb else None, dict(build.get("paths") or {}) or None)
 
 
 def _gene_canon(

@@ -128,6 +128,7 @@ def write_store(
     sources: Mapping[str, Mapping[str, Any]] | None = None,
     schema: Schema | None = None,
     files: Mapping[str, bytes] | None = None,
+    build: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``graph`` as a new snapshot of the store at ``root`` and make it live atomically.
 
@@ -142,6 +143,9 @@ def write_store(
     files
         Extra files for the snapshot (name -> bytes, e.g. the gene authority table); they are listed
         in the manifest with their checksums like the graph files.
+    build
+        How the store was built (data directory, curated KB folder, per-source folders), kept in the
+        manifest under ``build`` so that a rebuild (``tmekg study load``) can reuse it.
 
     Returns
     -------
@@ -158,6 +162,8 @@ def write_store(
                 _write_file(tmp / name, data)
             written = _write_snapshot(graph, tmp, schema)
             manifest = _manifest(graph, written, sources or {}, schema)
+            if build:
+                manifest["build"] = dict(build)
             _write_file(
                 tmp / "manifest.json", (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
             )

@@ -157,17 +157,20 @@ def load_study(
 ) -> StudyLoadResult:
     """Register ``spec`` (replacing an entry for the same file) and rebuild the store with all studies.
 
-    The previous store stays live, and the registry unchanged, if anything fails.
+    The rebuild reads the sources from where the live store was built from (data directory, curated
+    KB and per-source folders recorded in its manifest) unless ``data`` or ``kb`` say otherwise. The
+    previous store stays live, and the registry unchanged, if anything fails.
     """
     from tmekg.pipeline import build_store
 
     root = store_path(store)
     studies = [s for s in list_studies(root) if not s.same_file(spec)] + [spec]
-    index, previous = _current(root)
+    index, previous, inputs = _current(root)
     sources = list(sources) if sources else previous
     loaded = [(s, *study_records(s, index)) for s in studies]
     extra = [(source, records) for _, source, records, _ in loaded]
-    result = build_store(store=root, sources=sources, data=data, kb=kb, progress=progress, extra=extra)
+    data, kb, paths = _inputs(inputs, data, kb)
+    result = build_store(root, sources, data, kb, paths, progress=progress, extra=extra)
     _write_registry(root, studies)
     reports = {s.label: report.to_dict() for s, _, _, report in loaded}
     return StudyLoadResult(result, reports, studies)
@@ -180,7 +183,7 @@ def remove_study(
     kb: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> StudyLoadResult:
-    """Unregister every file of ``study_id`` and rebuild the store without it."""
+    """Unregister every file of ``study_id`` and rebuild the store without it (inputs: see load_study)."""
     from tmekg.pipeline import build_store
 
     root = store_path(store)
@@ -188,16 +191,33 @@ def remove_study(
     studies = [s for s in before if s.study_id != study_id]
     if len(studies) == len(before):
         raise TmekgError(f"no study '{study_id}' in {root / REGISTRY} (see `tmekg study list`)")
-    index, previous = _current(root)
+    index, previous, inputs = _current(root)
     loaded = [(s, *study_records(s, index)) for s in studies]
     extra = [(source, records) for _, source, records, _ in loaded]
-    result = build_store(store=root, sources=previous, data=data, kb=kb, progress=progress, extra=extra)
+    data, kb, paths = _inputs(inputs, data, kb)
+    result = build_store(root, previous, data, kb, paths, progress=progress, extra=extra)
     _write_registry(root, studies)
     return StudyLoadResult(result, {s.label: r.to_dict() for s, _, _, r in loaded}, studies)
 
 
-def _current(root: Path) -> tuple[tuple[dict, dict] | None, list[str] | None]:
-    """Index of the live store and the registry sources it was built from (``None`` if no store)."""
+def _inputs(
+    recorded: tuple[Path | None, Path | None, dict | None], data: str | Path | None, kb: str | Path | None
+) -> tuple[str | Path | None, str | Path | None, dict | None]:
+    """``(data, kb, paths)`` for a rebuild: what the caller gave, else what the live store was built from.
+
+    An explicit ``data`` directory also replaces the recorded per-source folders.
+    """
+    old_data, old_kb, old_paths = recorded
+    if data is None:
+        data, paths = old_data, old_paths
+    else:
+        paths = None
+    return data, kb if kb is not None else old_kb, paths
+
+
+def _current(root: Path) -> tuple[tuple[dict, dict] | None, list[str] | None, tuple]:
+    """Index of the live store, the registry sources it was built from (``None`` if no store) and
+    its build inputs (see :func:`tmekg.pipeline.built_with`)."""
     from tmekg.errors import StoreError
     from tmekg.graph import KnowledgeGraph
     from tmekg.loaders import registry
@@ -205,10 +225,12 @@ def _current(root: Path) -> tuple[tuple[dict, dict] | None, list[str] | None]:
     try:
         kg = KnowledgeGraph.open(root)
     except StoreError:
-        return None, None
+        return None, None, (None, None, None)
+    from tmekg.pipeline import built_with
+
     with kg:
         names = [name for name in kg.manifest["sources"] if name in registry()]
-        return graph_index(kg), names or None
+        return graph_index(kg), names or None, built_with(kg.manifest)
 
 
 def _write_registry(root: Path, studies: list[StudySpec]) -> None:
