@@ -135,3 +135,19 @@ def test_rank_on_a_fresh_machine_builds_the_default_store(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "user" / "store").is_dir()
     assert "HGNC.SYMBOL:NT5E" in result.output  # the curated KB's CD73 is ranked
+
+
+def test_rank_table_drops_target_id_and_fits_80_columns(tmp_path: Path, fixtures: Path) -> None:
+    store = str(tmp_path / "store")
+    built = runner.invoke(app, ["build", "--kb", str(fixtures / "scoring_kb"), "--store", store, "-q"])
+    assert built.exit_code == 0, built.output
+    args = ["rank", "--permutations", "0", "--quiet", "--store", store]
+    result = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.rstrip("\n").splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) == 3 + 3  # title, header, rule, then one line for each of the 3 rows
+    assert lines[3].split()[:3] == ["1", "T1", "anti-PD-1"]  # the symbol, not the id
+    assert "HGNC.SYMBOL:" not in result.output
+    tsv = runner.invoke(app, [*args, "--format", "tsv"])
+    assert tsv.output.splitlines()[1].split("\t")[:3] == ["1", "HGNC.SYMBOL:T1", "T1"]

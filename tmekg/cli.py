@@ -306,6 +306,11 @@ def _ensure_store(store: Path | None, quiet: bool) -> None:
         build_store(store=root)
 
 
+# The ranking's table view (TSV and JSON keep the column names and full cells).
+RANK_HEADERS = {"target_symbol": "target", "immunotherapy_class": "immunotherapy"}
+RANK_SHRINK = ("drugs", "top_path", "why")
+
+
 @app.command()
 @_domain_errors
 def rank(
@@ -338,6 +343,7 @@ def rank(
     from tmekg.graph import KnowledgeGraph
     from tmekg.queries.rank import COLUMNS
     from tmekg.queries.rank import rank as rank_candidates
+    from tmekg.queries.significance import null_progress, p_value_note
     from tmekg.render import console, emit
 
     _check_format(fmt)
@@ -360,12 +366,24 @@ def rank(
                 top,
                 permutations,
                 seed,
-                progress=lambda i, n: status.update(f"permutation {i}/{n}"),
+                progress=lambda i, n: status.update(null_progress(i, n)),
                 all_drugs=all_drugs,
             )
             columns = COLUMNS
     columns = columns if fmt != "json" else [*columns, "mechanism", "context", "harm"]
-    emit(table.to_dict("records"), columns, fmt, title="metabolic target x immunotherapy ranking")
+    if fmt == "table":  # for reading: the symbol says which target; one line per row at any width
+        columns = [c for c in columns if c != "target_id"]
+    emit(
+        table.to_dict("records"),
+        columns,
+        fmt,
+        title="metabolic target x immunotherapy ranking",
+        headers=RANK_HEADERS,
+        shrink=RANK_SHRINK,
+    )
+    note = p_value_note(table, sample, permutations)
+    if note:
+        con.print(note, style="dim")
 
 
 class _WithMetapathGlossary(TyperCommand):
