@@ -80,6 +80,9 @@ def check_mechanism_config(config: Mapping[str, Any], schema: Schema) -> None:
             raise ScoringError(f"scoring config: {field}.reason: say why these paths are not mechanism")
         if not (rule.get("categories") or rule.get("predicates")):
             raise ScoringError(f"scoring config: {field}: names no category and no predicate")
+    prefix = (config.get("candidates") or {}).get("identified_by")
+    if prefix is not None and prefix not in schema.prefixes:
+        raise ScoringError(f"scoring config: candidates.identified_by: unknown id prefix '{prefix}'")
 
 
 def _check_names(names: Any, known: Mapping[str, Any], field: str, kind: str) -> None:
@@ -174,14 +177,21 @@ class Scorer:
         return kept, {}
 
     def _candidate_targets(self) -> list[int]:
-        """Category-local indices of genes with an enzyme/transporter/receptor/sensor role."""
-        genes = self.hetmat.ids["Gene"]
-        out = []
-        for i, node_id in enumerate(genes):
-            roles = self.kg.node(node_id).prop("roles", ())
-            if any(r in TARGET_ROLES for r in roles):
-                out.append(i)
-        return out
+        """Category-local indices of genes with an enzyme/transporter/receptor/sensor role.
+
+        When the graph was built with the gene authority (some gene carries an id of the prefix
+        ``candidates.identified_by`` in the config, NCBIGENE), only genes it identified are candidates:
+        microbial enzymes that WikiPathways draws in human pathways (fldB, porB) are not human targets.
+        """
+        genes = [self.kg.node(node_id) for node_id in self.hetmat.ids["Gene"]]
+        prefix = str(self.config.get("candidates", {}).get("identified_by", "")) + ":"
+        identified = [prefix != ":" and any(x.startswith(prefix) for x in (g.id, *g.xrefs)) for g in genes]
+        need_id = any(identified)
+        return [
+            i
+            for i, gene in enumerate(genes)
+            if any(r in TARGET_ROLES for r in gene.prop("roles", ())) and (identified[i] or not need_id)
+        ]
 
     def _classes(self) -> list[str]:
         allowed = self.schema.categories["Drug"].properties["immunotherapy_class"].values

@@ -152,3 +152,36 @@ def test_exclusion_rules_are_checked_against_the_schema(config, change, message)
     bad = {**config, "mechanism": {**config["mechanism"], "exclude": [change]}}
     with pytest.raises(ScoringError, match=message.replace("[", r"\[").replace("]", r"\]")):
         check_mechanism_config(bad, load_schema())
+
+
+def test_with_the_gene_authority_only_identified_genes_are_candidates(tmp_path: Path, fixtures: Path) -> None:
+    """G9 carries an NCBIGENE id (as the gene authority gives every human gene); the microbial fldB that
+    WikiPathways draws (UniProt only) is then no candidate, although both are enzymes."""
+    from tmekg.model import Node, Provenance, props
+
+    p = (Provenance("candidates-test", "1"),)
+    extra = [
+        Node(
+            "HGNC.SYMBOL:G9",
+            "Gene",
+            "G9",
+            xrefs=("NCBIGENE:9",),
+            properties=props(roles=("enzyme",)),
+            provenance=p,
+        ),
+        Node("UNIPROT:Q93AL9", "Gene", "fldB", properties=props(roles=("enzyme",)), provenance=p),
+    ]
+    build_store(store=tmp_path / "s", kb=fixtures / "mechanism_kb", extra=[("candidates-test", extra)])
+    with KnowledgeGraph.open(tmp_path / "s") as kg:
+        scorer = Scorer(kg, default_config())
+        names = {kg.node(scorer.hetmat.ids["Gene"][t]).name for t in scorer.targets}
+        assert names == {"G9"}
+        unrestricted = Scorer(kg, {**default_config(), "candidates": {}})
+        assert {"G9", "fldB", "G1"} <= {
+            kg.node(unrestricted.hetmat.ids["Gene"][t]).name for t in unrestricted.targets
+        }
+
+
+def test_candidates_prefix_is_checked_against_the_schema(config) -> None:
+    with pytest.raises(ScoringError, match=r"candidates\.identified_by: unknown id prefix 'NCBI'"):
+        check_mechanism_config({**config, "candidates": {"identified_by": "NCBI"}}, load_schema())
