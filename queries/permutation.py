@@ -18,24 +18,47 @@ import numpy as np
 
 
 def xswap(pairs: np.ndarray, attempts: int, rng: np.random.Generator) -> np.ndarray:
-    """Return a degree-preserving rewiring of ``pairs`` (n x 2 array of subject, object rows)."""
-    out = pairs.copy()
+    """Return a degree-preserving rewiring of ``pairs`` (n x 2 array of subject, object rows).
+
+    Vectorised: each round pairs every edge with another at random (disjoint pairs, ``n // 2`` swap
+    attempts at once) and accepts the swaps that create no duplicate edge, neither with the current
+    edges nor with another accepted swap of the round, nor a no-op (shared subject or object). Disjoint
+    non-conflicting swaps commute, so a round equals that many sequential XSwap steps; rounds run until
+    ``attempts`` swaps were attempted.
+    """
+    out = np.array(pairs, dtype=np.int64, copy=True)
     n = len(out)
-    if n < 2:
-        return out
-    present = set(map(tuple, out.tolist()))
-    picks = rng.integers(0, n, size=(attempts, 2))
-    for i, j in picks.tolist():
-        if i == j:
-            continue
-        a, b = out[i]
-        c, d = out[j]
-        if a == c or b == d or (a, d) in present or (c, b) in present:
-            continue
-        present.difference_update({(a, b), (c, d)})
-        present.update({(a, d), (c, b)})
-        out[i, 1], out[j, 1] = d, b
-    return out
+    if n < 2 or attempts <= 0:
+        return out.astype(pairs.dtype, copy=False)
+    base = int(out.max()) + 1
+    half = n // 2
+    for _ in range(-(-attempts // half)):
+        order = rng.permutation(n)
+        i, j = order[:half], order[half : 2 * half]
+        accept = _acceptable_swaps(out, i, j, base)
+        i, j = i[accept], j[accept]
+        out[i, 1], out[j, 1] = out[j, 1], out[i, 1].copy()
+    return out.astype(pairs.dtype, copy=False)
+
+
+def _acceptable_swaps(out: np.ndarray, i: np.ndarray, j: np.ndarray, base: int) -> np.ndarray:
+    """Which disjoint swaps (i, j) -> (a, d), (c, b) keep the edge set simple and change it."""
+    a, b, c, d = out[i, 0], out[i, 1], out[j, 0], out[j, 1]
+    new_1, new_2 = a * base + d, c * base + b
+    present = np.sort(out[:, 0] * base + out[:, 1])
+    ok = (a != c) & (b != d) & ~_member(new_1, present) & ~_member(new_2, present)
+    proposed = np.concatenate([new_1[ok], new_2[ok]])
+    keys, counts = np.unique(proposed, return_counts=True)
+    clash = keys[counts > 1]
+    if len(clash):
+        ok &= ~(np.isin(new_1, clash) | np.isin(new_2, clash))
+    return ok
+
+
+def _member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """``values`` found in the sorted array ``sorted_keys``."""
+    pos = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[pos] == values
 
 
 def permute_edges(

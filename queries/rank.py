@@ -20,9 +20,9 @@ from tmekg.errors import TmekgError
 from tmekg.graph import KnowledgeGraph
 from tmekg.queries.metapaths import Wording, describe, parse, wording
 from tmekg.queries.paths import Path, enumerate_paths
-from tmekg.queries.permutation import degree_groups, edge_type_groups, permute_edges, pooled_p_values
 from tmekg.queries.reaction_groups import edges_between, label, path_steps
 from tmekg.queries.scoring import Scorer, ScoringError, default_config
+from tmekg.queries.significance import NOT_COMPUTED, cached_null, null_p_values, null_spec, rich_progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,48 +132,32 @@ def rank(
         _top_path_text(scorer, r, c) for r, c in zip(table["_row"], table["_class"], strict=True)
     ]
     extra = ["mechanism", "context", "harm"]
-    return table[[*COLUMNS, *extra]]
+    table = table[[*COLUMNS, *extra]]
+    if not count:  # why the p_value column says "not computed" (the CLI prints it)
+        table.attrs["p_value_note"] = f"p_value {NOT_COMPUTED}: 0 permutations requested"
+    return table
 
 
 def _p_value_column(
     scorer: Scorer, table: pd.DataFrame, observed: np.ndarray, count: int, seed: int | None, progress
-) -> np.ndarray | float:
-    """The p-value of each table row (rows are a subset of targets x classes), NaN without permutations."""
+) -> np.ndarray | str:
+    """The p-value of each table row (rows are a subset of targets x classes), from the cached null
+    (:mod:`tmekg.queries.significance`); ``"not computed"`` without permutations."""
     if not count:
-        return np.nan
-    p = _p_values(scorer, observed, count, seed, progress)
+        return NOT_COMPUTED
+    spec = null_spec(scorer, count, seed)
+    close = None
+    if progress is None:  # the notebook call: a progress bar while the null is built (first call only)
+        progress, close = rich_progress()
+    try:
+        null = cached_null(scorer, spec, progress)
+    finally:
+        if close:
+            close()
+    p = null_p_values(scorer, observed, null)
     position = {t: i for i, t in enumerate(scorer.targets)}
     rows = np.array([position[r] for r in table["_row"]], dtype=int)
     return p[rows, table["_class"].to_numpy(dtype=int)]
-
-
-def _p_values(
-    scorer: Scorer, observed: np.ndarray, count: int, seed: int | None, progress: Progress | None
-) -> np.ndarray:
-    """Permutation p-values for the candidate rows (targets x classes)."""
-    cfg = scorer.config["permutations"]
-    rng = np.random.default_rng(int(cfg["seed"]) if seed is None else seed)
-    hm = scorer.hetmat
-    codes = [scorer.kg.predicates.index(e.predicate) for mp in scorer.metapaths for e in mp.edges]
-    groups = edge_type_groups(hm.edge_index, hm.category_of, codes)
-    targets = scorer.targets
-    null = np.zeros((count, len(targets), len(scorer.classes)))
-    for i in range(count):
-        permuted = permute_edges(hm.edge_index, groups, float(cfg["swaps_per_edge"]), rng)
-        null_scorer = Scorer(
-            scorer.kg,
-            scorer.config,
-            edge_index=permuted,
-            edge_mask=hm.edge_mask,
-            node_factors=scorer.node_factors,
-        )
-        null[i] = null_scorer.components().score[targets]
-        if progress:
-            progress(i + 1, count)
-    first_hop = {mp.edges[0] for mp in scorer.metapaths}
-    degree = sum(np.asarray(hm.matrices(e)[0].sum(axis=1)).ravel() for e in first_hop)
-    bins = degree_groups(np.asarray(degree)[targets], float(cfg["degree_bins"]))
-    return pooled_p_values(observed[targets], null, bins)
 
 
 # -- explanations ---------------------------------------------------------------------------------
@@ -241,7 +225,7 @@ def _top_path_text(scorer: Scorer, row: int, class_index: int) -> str:
     if not contributions:
         return ""
     best = max(contributions, key=lambda pc: abs(pc[1]))[0]
-    return " -> ".join(scorer.hetmat.label(n) for n in best.nodes)
+    return best.text(scorer.hetmat.label)
 
 
 def explain(
@@ -333,7 +317,7 @@ def _path_record(kg: KnowledgeGraph, path: Path, value: float, total: float) -> 
             )
     return {
         "metapath": path.metapath,
-        "path": " -> ".join(label(kg, n) for n in path.nodes),
+        "path": path.text(lambda n: label(kg, n)),
         "node_ids": list(path.nodes),
         "contribution": value,
         "share": value / total,
@@ -445,7 +429,7 @@ def _path_row(kg: KnowledgeGraph, code: str, dwpc_value: float, path: Path, cont
         "metapath": code,
         "contribution": contribution,
         "dwpc": dwpc_value,
-        "path": " -> ".join(label(kg, n) for n in path.nodes),
+        "path": path.text(lambda n: label(kg, n)),
         "path_weight": path.weight,
         "node_ids": ";".join(path.nodes),
     }
