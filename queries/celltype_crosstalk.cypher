@@ -10,32 +10,26 @@
 // route 'CROSSTALK <mode>'. evidence = the publications of every relationship on both routes.
 // Parameters: $sender, $receiver - CellType ids (CL:... or TMEKG:celltype.... CURIEs).
 MATCH (s:CellType {id: $sender}), (r:CellType {id: $receiver})
-CALL {
-  WITH s, r
-  CALL {
-    WITH s
+CALL (s, r) {
+  CALL (s) {
     MATCH (s)-[x:SECRETES]->(m:Metabolite)
     RETURN m, 'secretes' AS sender_route, coalesce(x.evidence, []) AS sender_evidence
     UNION
-    WITH s
     MATCH (s)<-[e:EXPRESSED_IN]-(g:Gene)-[x:PRODUCES|TRANSPORTS]->(m:Metabolite)
     WHERE type(x) = 'PRODUCES' OR x.direction = 'export'
     RETURN m,
            g.name + CASE type(x) WHEN 'PRODUCES' THEN ' produces' ELSE ' exports' END AS sender_route,
            coalesce(e.evidence, []) + coalesce(x.evidence, []) AS sender_evidence
   }
-  CALL {
-    WITH r, m
+  CALL (r, m) {
     MATCH (r)-[x:TAKES_UP]->(m)
     RETURN 'takes up' AS receiver_route, coalesce(x.evidence, []) AS receiver_evidence
     UNION
-    WITH r, m
     MATCH (r)<-[e:EXPRESSED_IN]-(g:Gene)-[x:TRANSPORTS]->(m)
     WHERE x.direction = 'import'
     RETURN g.name + ' imports' AS receiver_route,
            coalesce(e.evidence, []) + coalesce(x.evidence, []) AS receiver_evidence
     UNION
-    WITH r, m
     MATCH (m)-[x:ACTIVATES|INHIBITS|BINDS]->(g:Gene)-[e:EXPRESSED_IN]->(r)
     RETURN toLower(type(x)) + ' ' + g.name AS receiver_route,
            coalesce(x.evidence, []) + coalesce(e.evidence, []) AS receiver_evidence
@@ -44,11 +38,10 @@ CALL {
          reduce(u = [], ev IN sender_evidence + receiver_evidence | CASE WHEN ev IN u THEN u ELSE u + ev END) AS evidence,
          0 AS stored
   UNION
-  WITH s, r
   MATCH (s)-[c:CROSSTALK]->(r)
   RETURN c.metabolite AS metabolite, c.metabolite AS metabolite_name,
          'CROSSTALK ' + coalesce(c.mode, '') AS sender_route, 'CROSSTALK ' + coalesce(c.mode, '') AS receiver_route,
          coalesce(c.evidence, []) AS evidence, 1 AS stored
 }
 RETURN metabolite, metabolite_name, sender_route, receiver_route, evidence
-ORDER BY stored, metabolite_name, sender_route, receiver_route
+ORDER BY stored, metabolite_name, metabolite, sender_route, receiver_route, evidence

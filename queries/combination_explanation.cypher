@@ -26,4 +26,5 @@ RETURN e.id AS effect, e.name AS effect_name, e.polarity AS polarity,
        therapy_sign,
        reduce(u = [], ev IN reduce(acc = [], x IN relationships(p) + relationships(q) | acc + coalesce(x.evidence, [])) |
          CASE WHEN ev IN u THEN u ELSE u + ev END) AS evidence
-ORDER BY effect_name, size(target_path), therapy_path_names
+ORDER BY effect_name, effect, size(target_path), target_path, therapy_path_names, therapy_path,
+         target_inhibition_sign, therapy_sign, evidence

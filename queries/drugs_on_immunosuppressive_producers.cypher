@@ -17,4 +17,5 @@ RETURN m.id AS metabolite, m.name AS metabolite_name, g.id AS producer, g.name A
        toLower(type(x)) AS producer_route, d.id AS drug, d.name AS drug_name, d.modality AS modality,
        d.max_phase AS max_phase, t.action AS action, t.sign AS action_sign,
        reduce(u = [], ev IN coalesce(t.evidence, []) + coalesce(x.evidence, []) | CASE WHEN ev IN u THEN u ELSE u + ev END) AS evidence
-ORDER BY metabolite_name, max_phase DESC, drug_name, producer_name
+ORDER BY metabolite_name, metabolite, max_phase DESC, drug_name, drug, producer_name, producer,
+         producer_route, action, action_sign, evidence

@@ -8,33 +8,28 @@
 // on the route (the mechanism and, for gene routes, the expression).
 // Parameters: $metabolite - a Metabolite id (e.g. CHEBI:16335 adenosine, CHEBI:422 lactate).
 MATCH (m:Metabolite {id: $metabolite})
-CALL {
-  WITH m
+CALL (m) {
   MATCH (c:CellType)-[x:SECRETES]->(m)
   RETURN c, 'produces' AS role, 'secretes' AS route, coalesce(x.evidence, []) AS evidence
   UNION
-  WITH m
   MATCH (c:CellType)<-[e:EXPRESSED_IN]-(g:Gene)-[x:PRODUCES|TRANSPORTS]->(m)
   WHERE type(x) = 'PRODUCES' OR x.direction = 'export'
   RETURN c, 'produces' AS role,
          g.name + CASE type(x) WHEN 'PRODUCES' THEN ' produces' ELSE ' exports' END AS route,
          coalesce(x.evidence, []) + coalesce(e.evidence, []) AS evidence
   UNION
-  WITH m
   MATCH (c:CellType)-[x:TAKES_UP]->(m)
   RETURN c, 'senses' AS role, 'takes up' AS route, coalesce(x.evidence, []) AS evidence
   UNION
-  WITH m
   MATCH (c:CellType)<-[e:EXPRESSED_IN]-(g:Gene)-[x:TRANSPORTS]->(m)
   WHERE x.direction = 'import'
   RETURN c, 'senses' AS role, g.name + ' imports' AS route,
          coalesce(x.evidence, []) + coalesce(e.evidence, []) AS evidence
   UNION
-  WITH m
   MATCH (m)-[x:ACTIVATES|INHIBITS|BINDS]->(g:Gene)-[e:EXPRESSED_IN]->(c:CellType)
   RETURN c, 'senses' AS role, toLower(type(x)) + ' ' + g.name AS route,
          coalesce(x.evidence, []) + coalesce(e.evidence, []) AS evidence
 }
 RETURN c.id AS cell_type, c.name AS cell_type_name, role, route,
        reduce(u = [], ev IN evidence | CASE WHEN ev IN u THEN u ELSE u + ev END) AS evidence
-ORDER BY role, cell_type_name, route
+ORDER BY role, cell_type_name, cell_type, route, evidence

@@ -11,4 +11,4 @@ RETURN type(r) AS relationship, CASE WHEN startNode(r) = n THEN 'out' ELSE 'in' 
        m.id AS other, m.name AS other_name, m.category AS other_category, r.sign AS sign,
        r.evidence AS evidence, r.sources AS sources, r.versions AS versions, r.records AS records,
        r.statuses AS statuses, r.contexts AS contexts, r.key AS key
-ORDER BY relationship, direction, other
+ORDER BY relationship, direction, other, key

@@ -20,4 +20,4 @@ RETURN e.id AS effect, e.name AS effect_name, e.polarity AS polarity, length(p) 
        ] AS steps,
        reduce(u = [], ev IN reduce(acc = [], x IN relationships(p) | acc + coalesce(x.evidence, [])) |
          CASE WHEN ev IN u THEN u ELSE u + ev END) AS evidence
-ORDER BY hops, effect_name, steps
+ORDER BY hops, effect_name, effect, steps, path, sign

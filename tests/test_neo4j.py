@@ -8,6 +8,8 @@ computed in Python from the KnowledgeGraph, never hard-coded rows.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -20,16 +22,19 @@ from typer.testing import CliRunner
 
 from tmekg.cli_neo4j import cypher, neo4j_app
 from tmekg.cypher import (
+    NOTIFICATION_LOGGER,
     CypherError,
     Neo4jConfig,
     Neo4jConnectionError,
     Neo4jError,
     ReadOnlyError,
     library_queries,
+    one_line_notifications,
     parse_literal,
     parse_params,
     run_cypher,
     split_query,
+    summarise_notification,
 )
 from tmekg.graph import KnowledgeGraph
 from tmekg.model import Edge, Node, Provenance
@@ -44,6 +49,7 @@ from tmekg.sinks.neo4j import (
     relationship_query,
 )
 from tmekg.sinks.neo4j_model import (
+    accessions,
     columns,
     create_missing_query,
     edge_key,
@@ -122,6 +128,51 @@ def test_library_files_start_with_params_and_a_description() -> None:
         assert n >= 1 and lines[n].startswith("// ") and len(lines[n]) > 20
         text = path.read_text(encoding="utf-8")
         assert "CREATE INDEX ON" not in text and "size((" not in text
+
+
+def test_accessions_are_the_local_parts_of_id_and_xrefs() -> None:
+    node = Node("HGNC.SYMBOL:NT5E", "Gene", "NT5E", xrefs=("UNIPROT:P21589", "NCBIGENE:4907", "odd"))
+    assert accessions(node) == ["4907", "NT5E", "P21589"]
+    assert node_properties(node)["accessions"] == ["4907", "NT5E", "P21589"]
+
+
+def test_library_uses_the_scope_clause_not_importing_with() -> None:
+    for name, path in library_queries().items():
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"CALL\s*\{", text), f"{name}: CALL {{ WITH ... }} is deprecated in Neo4j 5.26"
+
+
+def test_driver_notifications_are_logged_in_one_line_without_the_query(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from neo4j._debug import NotificationPrinter
+    from neo4j._work.summary import GqlStatusObject
+
+    status = GqlStatusObject._from_notification_metadata(  # what the driver builds from a server notice
+        {
+            "neo4j_code": "Neo.ClientNotification.Statement.FeatureDeprecationWarning",
+            "title": "This feature is deprecated and will be removed in future versions.",
+            "description": "CALL subquery without a variable scope clause is now deprecated.\n "
+            "Use CALL (s) { ... }",
+            "severity": "WARNING",
+            "category": "DEPRECATION",
+        }
+    )
+    query = "MATCH (s:CellType {id: $sender}) CALL { WITH s RETURN s.id AS x } RETURN x" + " " * 20000
+    one_line_notifications()
+    one_line_notifications()  # idempotent: one filter
+    with caplog.at_level(logging.INFO, NOTIFICATION_LOGGER):  # the driver's own call
+        logging.getLogger(NOTIFICATION_LOGGER).warning(
+            "Received notification from DBMS server: %s", NotificationPrinter(status, query, one_line=True)
+        )
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        "Neo4j notification: 01N42 Neo.ClientNotification.Statement.FeatureDeprecationWarning "
+        "(WARNING DEPRECATION): CALL subquery without a variable scope clause is now deprecated. "
+        "Use CALL (s) { ... }"
+    )
+    long = GqlStatusObject._from_notification_metadata({"description": "x " * 500, "severity": "WARNING"})
+    assert summarise_notification(long).endswith("...") and len(summarise_notification(long)) < 220
 
 
 def test_plan_writes_nodes_before_relationships(curated: Path) -> None:
@@ -280,7 +331,8 @@ def test_server_stopping_midway_then_rerun_completes(server: Server, db: Neo4jCo
 
 @pytest.mark.neo4j
 def test_constraint_violation_midway_then_rerun_completes(db: Neo4jConfig, curated: Path) -> None:
-    setup = [
+    setup = [  # Neo4j refuses a constraint over an existing index: drop tmekg's, the load then keeps it out
+        "DROP INDEX tmekg_metabolite_name IF EXISTS",
         "CREATE CONSTRAINT tmekg_test_metabolite_name IF NOT EXISTS "
         "FOR (n:Metabolite) REQUIRE n.name IS UNIQUE",
         "CREATE (:Metabolite:TmekgTestUnrelated {id: 'TEST:clash', name: 'adenosine'})",
@@ -297,6 +349,91 @@ def test_constraint_violation_midway_then_rerun_completes(db: Neo4jConfig, curat
             assert db_counts(db) == store_counts(kg)
     finally:
         run_cypher("DROP CONSTRAINT tmekg_test_metabolite_name IF EXISTS", config=db, write=True)
+
+
+@pytest.mark.neo4j
+def test_load_works_with_the_users_own_indexes_and_constraints(db: Neo4jConfig, curated: Path) -> None:
+    user = [  # tmekg's own ones dropped first, the user's on the same properties under other names
+        "DROP CONSTRAINT tmekg_gene_id IF EXISTS",
+        "DROP CONSTRAINT tmekg_celltype_id IF EXISTS",
+        "DROP INDEX tmekg_metabolite_name IF EXISTS",
+        "CREATE CONSTRAINT tmekg_test_user_gene_id IF NOT EXISTS FOR (n:Gene) REQUIRE n.id IS UNIQUE",
+        "CREATE INDEX tmekg_test_user_celltype_id IF NOT EXISTS FOR (n:CellType) ON (n.id)",
+        "CREATE INDEX tmekg_test_user_metabolite_name IF NOT EXISTS FOR (n:Metabolite) ON (n.name)",
+    ]
+    for statement in user:
+        run_cypher(statement, config=db, write=True)
+    try:
+        with KnowledgeGraph.open(curated) as kg:
+            for _ in range(2):
+                result = load_graph(kg, db, batch_size=1000)
+                assert db_counts(db) == store_counts(kg)
+                notes = [n for n in result.skipped_indexes if not n.startswith("tmekg_search")]
+                assert len(notes) == 1 and notes[0].startswith("tmekg_celltype_id: not created because index")
+        indexes = run_cypher("SHOW INDEXES", config=db).rows
+        constraints = run_cypher("SHOW CONSTRAINTS", config=db).rows
+
+        def on(rows: list[dict[str, Any]], label: str, prop: str, kind: str = "") -> list[str]:
+            return [
+                r["name"]
+                for r in rows
+                if r["labelsOrTypes"] == [label] and r["properties"] == [prop] and kind in str(r["type"])
+            ]
+
+        assert len(on(constraints, "Gene", "id", "UNIQUENESS")) == 1
+        assert len(on(indexes, "Metabolite", "name")) == 1 and not on(constraints, "CellType", "id", "UNIQUE")
+    finally:
+        for name in ("tmekg_test_user_gene_id",):
+            run_cypher(f"DROP CONSTRAINT {name} IF EXISTS", config=db, write=True)
+        for name in ("tmekg_test_user_celltype_id", "tmekg_test_user_metabolite_name"):
+            run_cypher(f"DROP INDEX {name} IF EXISTS", config=db, write=True)
+    with KnowledgeGraph.open(curated) as kg:  # tmekg's schema comes back
+        assert not [n for n in load_graph(kg, db).skipped_indexes if not n.startswith("tmekg_search")]
+
+
+def _add_ties(db: Neo4jConfig, ids: tuple[str, ...]) -> None:
+    """Target paths of equal length through new metabolites (``ids``, created in this order)."""
+    query, params = split_query(library_queries()["combination_explanation"].read_text(encoding="utf-8"))
+    effect = run_cypher(query, params, db).rows[0]["effect"]
+    tie = (
+        "MATCH (g:Gene {id: $target}), (e:ImmuneEffect {id: $effect}) "
+        "CREATE (g)-[:PRODUCES {sign: 1, key: $id + '|p'}]->(m:Metabolite:TmekgNode {id: $id, name: 'tie'}) "
+        "CREATE (m)-[:DECREASES {sign: -1, key: $id + '|d'}]->(e)"
+    )
+    for node in ids:
+        run_cypher(tie, {"target": params["target"], "effect": effect, "id": node}, db, write=True)
+
+
+@pytest.mark.neo4j
+def test_library_query_order_is_the_same_after_a_reload(db: Neo4jConfig, curated: Path) -> None:
+    def run_all() -> dict[str, list[dict[str, Any]]]:
+        out = {}
+        for name, path in library_queries().items():
+            query, params = split_query(path.read_text(encoding="utf-8"))
+            out[name] = run_cypher(query, params, db).rows
+        return out
+
+    ties = ("TEST:tie.b", "TEST:tie.c", "TEST:tie.a")
+    with KnowledgeGraph.open(curated) as kg:
+        load_graph(kg, db)
+        _add_ties(db, ties)
+        first = run_all()
+        node_batches = [b for b in plan(kg, 10**6) if b.kind == "nodes"]
+        run_cypher("MATCH (n:TmekgNode) DETACH DELETE n", config=db, write=True)
+        for batch in reversed(node_batches):  # the second load creates everything in the reverse order
+            ids = [kg.nodes[i].id for i in reversed(batch.members)]
+            run_cypher(create_missing_query(batch.target), {"ids": ids}, db, write=True)
+        load_graph(kg, db)
+        _add_ties(db, ties[::-1])
+        second = run_all()
+    assert first == second
+    rows = first["combination_explanation"]
+    names = ("therapy_path_names", "therapy_path", "target_inhibition_sign", "therapy_sign", "evidence")
+    key = [
+        (r["effect_name"], r["effect"], len(r["target_path"]), r["target_path"], *(r[n] for n in names))
+        for r in rows
+    ]
+    assert key == sorted(key) and sum("TEST:tie.a" in r["target_path"] for r in rows) > 1
 
 
 # -- the query library against Python expectations ------------------------------------------------------
@@ -428,7 +565,19 @@ def _neighbourhood(kg: KnowledgeGraph, p: dict[str, Any]) -> Counter:
     )
 
 
+def _lookup(kg: KnowledgeGraph, p: dict[str, Any]) -> Counter:
+    term, found = p["term"].upper(), []
+    for n in kg.nodes:
+        fields = [[n.id], n.xrefs, accessions(n), [n.name], n.synonyms]
+        rank = next((i for i, values in enumerate(fields) if term in {v.upper() for v in values}), None)
+        if rank is not None:
+            found.append((rank, n.category, n.id))
+    names = ["id", "xref", "accession", "name", "synonym"]
+    return Counter((node, names[rank]) for rank, _, node in sorted(found)[: p["limit"]])
+
+
 EXPECTED = {
+    "node_lookup": (_lookup, lambda r: (r["id"], r["match"])),
     "celltype_crosstalk": (_crosstalk, lambda r: (r["metabolite"], r["sender_route"], r["receiver_route"])),
     "metabolite_cell_types": (_cell_types, lambda r: (r["cell_type"], r["role"], r["route"])),
     "target_to_immune_effect": (_target_paths, lambda r: (tuple(r["path"]), r["sign"])),
@@ -463,3 +612,35 @@ def test_library_query_returns_expected_rows(name: str, loaded: Neo4jConfig, cur
     if "evidence" in result.columns:
         assert all(row["evidence"] is not None for row in result.rows)
         assert any(row["evidence"] for row in result.rows)
+
+
+# -- after the library tests: these use the module-scoped loaded data too
+
+
+@pytest.mark.neo4j
+def test_bare_accession_finds_the_gene(loaded: Neo4jConfig) -> None:
+    query, params = split_query(library_queries()["node_lookup"].read_text(encoding="utf-8"))
+    for term, match in (("P21589", "accession"), ("uniprot:p21589", "xref"), ("HGNC.SYMBOL:NT5E", "id")):
+        rows = run_cypher(query, params | {"term": term}, loaded).rows
+        assert (rows[0]["id"], rows[0]["match"]) == ("HGNC.SYMBOL:NT5E", match)
+    indexes = run_cypher("SHOW INDEXES", config=loaded).rows
+    if any(r["name"] == "tmekg_search" for r in indexes):  # a real Neo4j: full-text finds it too
+        run_cypher("CALL db.awaitIndexes(120)", config=loaded)
+        search = "CALL db.index.fulltext.queryNodes('tmekg_search', 'P21589') YIELD node RETURN node.id AS id"
+        assert {"id": "HGNC.SYMBOL:NT5E"} in run_cypher(search, config=loaded).rows
+
+
+@pytest.mark.neo4j
+def test_library_queries_log_no_query_text(
+    loaded: Neo4jConfig, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with caplog.at_level(logging.DEBUG, NOTIFICATION_LOGGER):
+        for path in library_queries().values():
+            query, params = split_query(path.read_text(encoding="utf-8"))
+            result = run_cypher(query, params, loaded)
+            assert all("\n" not in note and "MATCH" not in note for note in result.notifications)
+    err = capfd.readouterr().err
+    for record in caplog.records:
+        assert re.fullmatch(r"Neo4j notification: [^\n]{1,300}", record.getMessage())
+        assert "MATCH" not in record.getMessage()
+    assert "MATCH" not in err and "RETURN" not in err

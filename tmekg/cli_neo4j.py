@@ -87,7 +87,7 @@ def load(
     with KnowledgeGraph.open(store) as kg, _progress(quiet) as progress:
         result = load_graph(kg, config, replace=replace, batch_size=batch_size, progress=progress)
     for note in result.skipped_indexes:
-        typer.echo(f"note: optional index not created: {note}", err=True)
+        typer.echo(f"note: {note}", err=True)
     typer.echo(result.summary())
 
 

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -93,9 +94,13 @@ def connect(config: Neo4jConfig) -> Driver:
     from neo4j import exceptions
 
     auth = (config.user, config.password) if config.password is not None else None
+    one_line_notifications()
     try:
         driver = neo4j.GraphDatabase.driver(
-            config.uri, auth=auth, max_transaction_retry_time=config.retry_seconds
+            config.uri,
+            auth=auth,
+            max_transaction_retry_time=config.retry_seconds,
+            warn_notification_severity=neo4j.NotificationMinimumSeverity.OFF,  # logged in one line instead
         )
     except (ValueError, exceptions.ConfigurationError) as exc:
         raise Neo4jConnectionError(f"bad Neo4j URI '{config.uri}': {exc}") from None
@@ -111,6 +116,46 @@ def connect(config: Neo4jConfig) -> Driver:
         driver.close()
         raise Neo4jConnectionError(f"cannot reach a Bolt server at {config.uri}: {_reason(exc)}") from None
     return driver
+
+
+# -- server notifications ---------------------------------------------------------------------
+
+
+NOTIFICATION_LOGGER = "neo4j.notifications"
+_SHORT = 200
+
+
+def summarise_notification(status: Any) -> str:
+    """One line for a server notification (a driver ``GqlStatusObject``): codes, kind, short text.
+
+    Never the query: the driver's own log record repeats the whole query text (20 KB for
+    ``celltype_crosstalk``) for every notice.
+    """
+    meta = getattr(status, "_status_metadata", None) or {}  # the Neo4j code has no public accessor
+    codes = " ".join(c for c in (getattr(status, "gql_status", ""), meta.get("neo4j_code")) if c)
+    kind = " ".join(str(k) for k in (status.raw_severity, status.raw_classification) if k)
+    text = " ".join(str(status.status_description or "").split())
+    if len(text) > _SHORT:
+        text = text[: _SHORT - 3].rstrip() + "..."
+    return f"{codes or 'notification'}{f' ({kind})' if kind else ''}: {text}"
+
+
+class _OneLineNotifications(logging.Filter):
+    """Rewrites the driver's notification log records into :func:`summarise_notification` lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        status = getattr(args[0], "notification", None) if args else None
+        if status is not None:
+            record.msg, record.args = "Neo4j notification: %s", (summarise_notification(status),)
+        return True
+
+
+def one_line_notifications() -> None:
+    """Make the ``neo4j.notifications`` logger print one line per notice (idempotent)."""
+    logger = logging.getLogger(NOTIFICATION_LOGGER)
+    if not any(isinstance(f, _OneLineNotifications) for f in logger.filters):
+        logger.addFilter(_OneLineNotifications())
 
 
 def _reason(exc: BaseException) -> str:
@@ -293,6 +338,7 @@ class CypherResult:
     columns: list[str]
     rows: list[dict[str, Any]]
     counters: dict[str, int]
+    notifications: list[str] = field(default_factory=list)  # one line each (summarise_notification)
 
 
 def run_cypher(
@@ -336,7 +382,8 @@ def _collect(tx: Any, query: str, params: dict[str, Any], write: bool) -> Cypher
     counters = {k: v for k, v in vars(summary.counters).items() if isinstance(v, int) and v and k[0] != "_"}
     if not write and (summary.counters.contains_updates or summary.counters.contains_system_updates):
         raise ReadOnlyError(_READ_ONLY + " (rolled back)")  # raised inside the transaction: rollback
-    return CypherResult(columns, rows, counters)
+    notes = [summarise_notification(s) for s in summary.gql_status_objects if s.is_notification]
+    return CypherResult(columns, rows, counters, notes)
 
 
 def plain(value: Any) -> Any:

@@ -77,26 +77,57 @@ class CountMismatchError(Neo4jError):
 # -- Cypher -----------------------------------------------------------------------------------------
 
 
-def schema_statements(schema: Schema | None = None) -> list[str]:
-    """Neo4j 5 constraints (unique ``id`` per category), range indexes on ``name`` and on ``TmekgNode.id``."""
+@dataclass(frozen=True)
+class SchemaItem:
+    """One constraint or index tmekg wants: its name, kind, label(s), properties and statement."""
+
+    name: str
+    kind: str  # "unique", "range" or "fulltext"
+    labels: tuple[str, ...]
+    properties: tuple[str, ...]
+    statement: str
+
+
+def schema_items(schema: Schema | None = None) -> list[SchemaItem]:
+    """Unique ``id`` per category, range indexes on ``name`` per category and ``TmekgNode.id``, full-text."""
     schema = schema or load_schema()
-    out = [f"CREATE INDEX tmekg_node_id IF NOT EXISTS FOR (n:{COMMON_LABEL}) ON (n.id)"]
+    common = COMMON_LABEL
+    out = [
+        SchemaItem(
+            "tmekg_node_id",
+            "range",
+            (common,),
+            ("id",),
+            f"CREATE INDEX tmekg_node_id IF NOT EXISTS FOR (n:{common}) ON (n.id)",
+        )
+    ]
     for category in schema.categories:
         label = identifier(category)
-        out.append(
-            f"CREATE CONSTRAINT tmekg_{label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
-        )
-        out.append(f"CREATE INDEX tmekg_{label.lower()}_name IF NOT EXISTS FOR (n:{label}) ON (n.name)")
-    return out
+        name = f"tmekg_{label.lower()}"
+        unique = f"CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        index = f"CREATE INDEX {name}_name IF NOT EXISTS FOR (n:{label}) ON (n.name)"
+        out.append(SchemaItem(f"{name}_id", "unique", (label,), ("id",), unique))
+        out.append(SchemaItem(f"{name}_name", "range", (label,), ("name",), index))
+    labels = tuple(identifier(c) for c in schema.categories)
+    fulltext = (
+        f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{'|'.join(labels)}) "
+        f"ON EACH [{', '.join(f'n.{p}' for p in SEARCH_PROPERTIES)}]"
+    )
+    return [*out, SchemaItem(SEARCH_INDEX, "fulltext", labels, SEARCH_PROPERTIES, fulltext)]
+
+
+SEARCH_INDEX = "tmekg_search"
+SEARCH_PROPERTIES = ("name", "synonyms", "xrefs", "accessions")
+
+
+def schema_statements(schema: Schema | None = None) -> list[str]:
+    """Neo4j 5 constraints (unique ``id`` per category), range indexes on ``name`` and on ``TmekgNode.id``."""
+    return [item.statement for item in schema_items(schema) if item.kind != "fulltext"]
 
 
 def search_index_statement(schema: Schema | None = None) -> str:
-    """A full-text index over names, synonyms and xrefs (Neo4j only; optional)."""
-    labels = "|".join(identifier(c) for c in (schema or load_schema()).categories)
-    return (
-        f"CREATE FULLTEXT INDEX tmekg_search IF NOT EXISTS FOR (n:{labels}) "
-        "ON EACH [n.name, n.synonyms, n.xrefs]"
-    )
+    """A full-text index over names, synonyms, xrefs and bare accessions (Neo4j only; optional)."""
+    return schema_items(schema)[-1].statement
 
 
 # -- planning batches -------------------------------------------------------------------------------
@@ -209,7 +240,7 @@ class LoadResult:
     batches: int
     deleted: int
     counts: dict[str, dict[str, int]]
-    skipped_indexes: list[str]
+    skipped_indexes: list[str]  # notes on constraints / indexes not created (see ensure_schema)
 
     def summary(self) -> str:
         """One line for the CLI."""
@@ -259,20 +290,107 @@ def load_graph(
     return LoadResult(written["nodes"], written["relationships"], len(batches), deleted, expected, skipped)
 
 
-def ensure_schema(session: Session, schema: Schema | None = None) -> list[str]:
-    """Create constraints and indexes (idempotent); returns optional indexes the server refused."""
+# Server answers meaning "an equivalent or overlapping index / constraint exists already".
+_SCHEMA_EXISTS = {
+    f"Neo.ClientError.Schema.{name}"
+    for name in (
+        "EquivalentSchemaRuleAlreadyExists",
+        "IndexAlreadyExists",
+        "ConstraintAlreadyExists",
+        "IndexWithNameAlreadyExists",
+        "ConstraintWithNameAlreadyExists",
+    )
+}
+
+
+@dataclass(frozen=True)
+class ExistingSchema:
+    """What ``SHOW CONSTRAINTS`` / ``SHOW INDEXES`` report: (label, properties) -> names, by kind."""
+
+    unique: dict[tuple[str, tuple[str, ...]], str]
+    indexed: dict[tuple[str, tuple[str, ...]], str]  # any index, constraint-owned ones included
+    fulltext: dict[str, tuple[str, ...]]  # full-text index name -> properties
+
+    @classmethod
+    def read(cls, session: Session) -> ExistingSchema:
+        """The server's schema; empty where ``SHOW`` is not supported (errors then decide)."""
+        unique: dict[tuple[str, tuple[str, ...]], str] = {}
+        indexed: dict[tuple[str, tuple[str, ...]], str] = {}
+        fulltext: dict[str, tuple[str, ...]] = {}
+        for row in _show(session, "SHOW CONSTRAINTS"):
+            kind = str(row.get("type") or "").upper()
+            if "UNIQUE" in kind or "KEY" in kind:
+                for label in row.get("labelsOrTypes") or ():
+                    unique[(label, tuple(row.get("properties") or ()))] = str(row.get("name"))
+        for row in _show(session, "SHOW INDEXES"):
+            props = tuple(row.get("properties") or ())
+            if str(row.get("type") or "").upper() == "FULLTEXT":
+                fulltext[str(row.get("name"))] = props
+            elif str(row.get("entityType") or "NODE").upper() == "NODE":
+                for label in row.get("labelsOrTypes") or ():
+                    indexed[(label, props)] = str(row.get("name"))
+        return cls(unique, indexed, fulltext)
+
+    def covers(self, item: SchemaItem) -> tuple[bool, str]:
+        """Whether ``item`` exists already (or in an equivalent form), and a note if it cannot be created."""
+        key = (item.labels[0], item.properties)
+        if item.kind == "fulltext":
+            return self.fulltext.get(item.name) == item.properties, ""
+        if item.kind == "range":
+            return key in self.indexed or key in self.unique, ""
+        if key in self.unique:
+            return True, ""
+        if key in self.indexed:  # Neo4j refuses a constraint over an existing plain index
+            other = self.indexed[key]
+            return True, (
+                f"{item.name}: not created because index '{other}' on (:{key[0]} {{{key[1][0]}}}) exists; "
+                "look-ups use it, but uniqueness is not enforced by the server (drop it to let tmekg "
+                "create the constraint)"
+            )
+        return False, ""
+
+
+def _show(session: Session, command: str) -> list[dict[str, Any]]:
     from neo4j import exceptions
 
-    for statement in schema_statements(schema):
-        try:
-            session.run(statement).consume()
-        except exceptions.Neo4jError as exc:
-            raise Neo4jError(f"cannot create constraint/index ({_reason(exc)}): {statement}") from None
     try:
-        session.run(search_index_statement(schema)).consume()
-    except exceptions.Neo4jError as exc:  # e.g. ArcadeDB has no FULLTEXT indexes over Bolt
-        return [f"tmekg_search: {_reason(exc)}"]
-    return []
+        return session.execute_read(lambda tx: [record.data() for record in tx.run(command)])
+    except exceptions.Neo4jError:  # servers without SHOW: rely on the IF NOT EXISTS error codes
+        return []
+
+
+def ensure_schema(session: Session, schema: Schema | None = None) -> list[str]:
+    """Create the constraints and indexes the server does not have yet; returns notes on what was not.
+
+    Works whether or not the user already has indexes or constraints on the same properties: what
+    ``SHOW CONSTRAINTS`` / ``SHOW INDEXES`` list (under any name) is not created again, and the
+    server's "equivalent / overlapping schema exists" errors become notes. An older ``tmekg_search``
+    with other properties is dropped and created again (it is tmekg's own).
+    """
+    existing = ExistingSchema.read(session)
+    notes = []
+    for item in schema_items(schema):
+        covered, note = existing.covers(item)
+        note = note or (None if covered else _create(session, item, existing))
+        notes += [note] if note else []
+    return notes
+
+
+def _create(session: Session, item: SchemaItem, existing: ExistingSchema) -> str | None:
+    """Run one schema statement; a note instead of an error where the failure does not stop a load."""
+    from neo4j import exceptions
+
+    try:
+        if item.kind == "fulltext" and item.name in existing.fulltext:
+            session.run(f"DROP INDEX {item.name} IF EXISTS").consume()
+        session.run(item.statement).consume()
+    except exceptions.Neo4jError as exc:
+        if item.kind == "fulltext":  # optional, e.g. ArcadeDB has no FULLTEXT indexes over Bolt
+            return f"{item.name}: {_reason(exc)}"
+        if exc.code in _SCHEMA_EXISTS:
+            return f"{item.name}: not created, the server has an overlapping one ({_reason(exc)})"
+        raise Neo4jError(f"cannot create constraint/index ({_reason(exc)}): {item.statement}") from None
+    return None
 
 
 def delete_tmekg(session: Session, batch_size: int = 1000) -> int:

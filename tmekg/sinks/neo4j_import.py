@@ -45,6 +45,7 @@ FIXED_TYPES = {
     "scores": "double[]",
     "synonyms": "string[]",
     "xrefs": "string[]",
+    "accessions": "string[]",
     "sources": "string[]",
     "versions": "string[]",
     "records": "string[]",

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 COMMON_LABEL = "TmekgNode"
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-NODE_FIELDS = ("id", "name", "category", "biolink_category", "synonyms", "xrefs")
+NODE_FIELDS = ("id", "name", "category", "biolink_category", "synonyms", "xrefs", "accessions")
 PROVENANCE_LISTS = ("sources", "versions", "records", "statuses", "studies")
 EDGE_FIELDS = ("key", "predicate", "biolink_predicate", "sign", "score", "scores", "evidence", "contexts")
 EDGE_FIELDS += (*PROVENANCE_LISTS, "provenance_evidence", "provenance_contexts")
@@ -87,8 +87,19 @@ def _value(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+def accessions(node: Node) -> list[str]:
+    """The local parts of the node's id and xrefs, for look-ups by a bare accession.
+
+    Neo4j's full-text analyser keeps ``UNIPROT:P21589`` as one token, so ``P21589`` alone found nothing.
+
+    >>> accessions(Node("HGNC.SYMBOL:NT5E", "Gene", "NT5E", xrefs=("UNIPROT:P21589", "NCBIGENE:4907")))
+    ['4907', 'NT5E', 'P21589']
+    """
+    return sorted({curie.partition(":")[2] for curie in (node.id, *node.xrefs) if ":" in curie} - {""})
+
+
 def node_properties(node: Node, schema: Schema | None = None) -> dict[str, Any]:
-    """Neo4j properties of a node (``id`` included; empty values left out)."""
+    """Neo4j properties of a node (``id`` included; ``accessions`` added; empty values left out)."""
     schema = schema or load_schema()
     prov = node.provenance
     out: dict[str, Any] = {
@@ -98,6 +109,7 @@ def node_properties(node: Node, schema: Schema | None = None) -> dict[str, Any]:
         "biolink_category": schema.category(node.category).biolink,
         "synonyms": list(node.synonyms),
         "xrefs": list(node.xrefs),
+        "accessions": accessions(node),
         "sources": sorted({p.source for p in prov}),
         "evidence": list(evidence_of(prov)),
     }
