@@ -8,7 +8,7 @@ paths from s to t add up exactly to DWPC(s, t) (a test checks this). Used by exp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,11 +25,28 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Path:
-    """One path: node ids along it and its degree-weighted (signed) weight."""
+    """One path: node ids along it, its degree-weighted (signed) weight and each step's direction.
+
+    ``forward[k]`` says whether step k runs from subject to object of its edge (``True``) or against
+    it (``False``, a metaedge written with ``<``); empty means every step is forward.
+    """
 
     metapath: str
     nodes: tuple[str, ...]
     weight: float
+    forward: tuple[bool, ...] = ()
+
+    def text(self, label: Callable[[str], str]) -> str:
+        """The path in words: ``A -> B`` along an edge's direction, ``A <- B`` against it.
+
+        >>> Path("x", ("CD8", "IFNG", "IDO1"), 1.0, (True, False)).text(str)
+        'CD8 -> IFNG <- IDO1'
+        """
+        forward = self.forward or (True,) * (len(self.nodes) - 1)
+        out = [label(self.nodes[0])]
+        for node, ahead in zip(self.nodes[1:], forward, strict=True):
+            out.append(f"{'->' if ahead else '<-'} {label(node)}")
+        return " ".join(out)
 
 
 def enumerate_paths(
@@ -49,9 +66,10 @@ def enumerate_paths(
     if not alive[0][start]:
         return []
     out = []
+    forward = tuple(edge.forward for edge in metapath.edges)
     for positions, weight in _walk(mats, alive, cats, [start], 1.0):
         ids = tuple(hetmat.ids[c][p] for c, p in zip(cats, positions, strict=True))
-        out.append(Path(metapath.abbrev, ids, weight))
+        out.append(Path(metapath.abbrev, ids, weight, forward))
         if len(out) >= limit:
             break
     return out

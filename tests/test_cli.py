@@ -151,3 +151,14 @@ def test_rank_table_drops_target_id_and_fits_80_columns(tmp_path: Path, fixtures
     assert "HGNC.SYMBOL:" not in result.output
     tsv = runner.invoke(app, [*args, "--format", "tsv"])
     assert tsv.output.splitlines()[1].split("\t")[:3] == ["1", "HGNC.SYMBOL:T1", "T1"]
+
+
+def test_paths_draw_steps_against_the_edge_direction_backwards(built: Path) -> None:
+    # kb_small: adenosine -decreases-> CD8 effector function, adenosine -activates-> ADORA2A
+    result = runner.invoke(app, ["paths", "CD8 T cell effector function", "ADORA2A", "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    row = dict(zip(*(line.split("\t") for line in result.output.splitlines()[:2]), strict=True))
+    assert row["metapath"] == "E<dnMaG"
+    assert row["path"] == "CD8 T cell effector function <- adenosine -> ADORA2A"
+    result = runner.invoke(app, ["paths", "ADORA2A", "oleclumab", "--format", "tsv"])
+    assert result.output.splitlines()[1].split("\t")[4] == "ADORA2A <- adenosine <- NT5E <- oleclumab"
