@@ -308,7 +308,7 @@ class ExistingSchema:
     """What ``SHOW CONSTRAINTS`` / ``SHOW INDEXES`` report: (label, properties) -> names, by kind."""
 
     unique: dict[tuple[str, tuple[str, ...]], str]
-    indexed: dict[tuple[str, tuple[str, ...]], str]  # any index, constraint-owned ones included
+    indexed: dict[tuple[str, tuple[str, ...]], str]  # range indexes, constraint-owned ones included
     fulltext: dict[str, tuple[str, ...]]  # full-text index name -> properties
 
     @classmethod
@@ -324,9 +324,10 @@ class ExistingSchema:
                     unique[(label, tuple(row.get("properties") or ()))] = str(row.get("name"))
         for row in _show(session, "SHOW INDEXES"):
             props = tuple(row.get("properties") or ())
-            if str(row.get("type") or "").upper() == "FULLTEXT":
+            kind = str(row.get("type") or "").upper()
+            if kind == "FULLTEXT":
                 fulltext[str(row.get("name"))] = props
-            elif str(row.get("entityType") or "NODE").upper() == "NODE":
+            elif kind in ("RANGE", "BTREE") and str(row.get("entityType") or "NODE").upper() == "NODE":
                 for label in row.get("labelsOrTypes") or ():
                     indexed[(label, props)] = str(row.get("name"))
         return cls(unique, indexed, fulltext)
@@ -354,7 +355,7 @@ def _show(session: Session, command: str) -> list[dict[str, Any]]:
     from neo4j import exceptions
 
     try:
-        return session.execute_read(lambda tx: [record.data() for record in tx.run(command)])
+        return [record.data() for record in session.run(command)]  # auto-commit, like the CREATEs
     except exceptions.Neo4jError:  # servers without SHOW: rely on the IF NOT EXISTS error codes
         return []
 
