@@ -46,6 +46,11 @@ GENE, METABOLITE, REACTION, CONTEXT, DRUG = "Gene", "Metabolite", "Reaction", "C
 PLASMA_XREF = "UBERON:0001969"  # blood plasma
 BLOOD_FILE = "hmdb_blood_metabolite_concentration.tsv"
 HMDB_FILE = "metabolite_annotation_HMDB_summary.tsv.gz"
+# Edges above which a metabolite counts as a currency/hub compound. On the full build (2026-12) proton,
+# water, ATP, ADP, CoA, Na+, NAD(P)(H), O2, Pi, PPi, AMP, HCO3- and UDP all have 600-5100 edges, while
+# the amino acids a target moves (L-leucine 300, L-valine 248, L-isoleucine 243, glutamate 411) stay
+# below 500; the old default of 200 hid them (BCAT1 showed no branched-chain amino acid).
+MAX_DEGREE = 500
 COLUMNS = [
     "metabolite_id",
     "metabolite",
@@ -242,7 +247,7 @@ def biomarkers(
     subtype: str | None = None,
     blood_table: str | Path | None = None,
     data: str | Path | None = None,
-    max_degree: int = 200,
+    max_degree: int = MAX_DEGREE,
     plasma_only: bool = False,
 ) -> pd.DataFrame:
     """Metabolites that could monitor a target's inhibition or a subtype's programme (:data:`COLUMNS`).

@@ -158,3 +158,13 @@ def test_cli(kg, data) -> None:
     assert lines[1].startswith("CHEBI:16946\tL-kynurenine\tdecrease")
     failed = runner.invoke(app, ["biomarkers", "--store", store])
     assert failed.exit_code == 1 and "exactly one of --target or --subtype" in failed.output
+
+
+def test_full_build_bcat1_shows_the_branched_chain_amino_acids(full_build) -> None:
+    _, kg = full_build
+    table = bm.biomarkers(kg, target="BCAT1")  # default max_degree
+    names = set(table["metabolite"])
+    assert {"L-leucine", "L-isoleucine", "L-valine"} <= names  # BCAT1's textbook substrates
+    assert not {"proton", "H2O", "ATP"} & names  # currency compounds stay out
+    degree = bm._degrees(kg)
+    assert all(degree[kg.row(m)] <= bm.MAX_DEGREE for m in table["metabolite_id"])

@@ -57,7 +57,7 @@ def biomarkers(
     ] = False,
     max_degree: Annotated[
         int, typer.Option("--max-degree", min=1, help="Skip metabolites with more edges (H+, ATP ...).")
-    ] = 200,
+    ] = 500,  # queries.biomarkers.MAX_DEGREE (not imported: the CLI module loads fast)
     store: StoreOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
