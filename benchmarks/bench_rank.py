@@ -13,23 +13,31 @@ Prints, measured in the same process:
   all candidates;
 * hetmatpy's DWPC on the same metapaths (unsigned; when hetmatpy is installed), against ours unsigned.
 
+* significance (issue 14): ``rank`` with the default permutation p-values as it was before the null
+  cache (sequential XSwap, the null recomputed on every call), the first call that builds the cached
+  null, and a later call reading it, with ratios against the uncached behaviour.
+
 Targets (issue 5): full ranking <= 2 s on 2 cores; >= 100x faster than enumeration; not slower than
-hetmatpy.
+hetmatpy. Issue 14: ``tmekg rank`` with p-values, cache warm, <= 3 s end to end.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
 import tmekg
+from tmekg.queries import permutation, significance
 from tmekg.queries.dwpc import dwpc
 from tmekg.queries.rank import rank
-from tmekg.queries.scoring import Scorer
+from tmekg.queries.scoring import Scorer, default_config
 
 
 def adjacency_lists(scorer: Scorer) -> dict:
@@ -127,16 +135,76 @@ def _hetnetpy_graph(scorer: Scorer, kg: tmekg.graph.KnowledgeGraph, hetnet):
     return graph, metagraph
 
 
+def sequential_xswap(pairs: np.ndarray, attempts: int, rng: np.random.Generator) -> np.ndarray:
+    """XSwap as it was before issue 14: one swap attempt at a time over a Python set."""
+    out = pairs.copy()
+    n = len(out)
+    if n < 2:
+        return out
+    present = set(map(tuple, out.tolist()))
+    for i, j in rng.integers(0, n, size=(attempts, 2)).tolist():
+        a, b = out[i]
+        c, d = out[j]
+        if i == j or a == c or b == d or (a, d) in present or (c, b) in present:
+            continue
+        present.difference_update({(a, b), (c, d)})
+        present.update({(a, d), (c, b)})
+        out[i, 1], out[j, 1] = d, b
+    return out
+
+
+def significance_timings(kg: tmekg.graph.KnowledgeGraph, count: int | None) -> None:
+    """Rank with p-values: uncached as before issue 14, first call (builds the null), cached call."""
+    vectorised, cache_dirs = permutation.xswap, significance.cache_dirs
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            permutation.xswap, significance.cache_dirs = sequential_xswap, lambda _s: []
+            workers, os.environ["TMEKG_WORKERS"] = os.environ.get("TMEKG_WORKERS"), "1"
+            before = _timed(lambda: rank(kg, top=20, permutations=count))
+            _restore("TMEKG_WORKERS", workers)
+            permutation.xswap = vectorised
+            significance.cache_dirs = lambda _s: [Path(folder)]
+            first = _timed(lambda: rank(kg, top=20, permutations=count))
+            warm = _timed(lambda: rank(kg, top=20, permutations=count))
+            other = _timed(lambda: rank(kg, "anti-PD-1", top=5, permutations=count))
+        finally:
+            permutation.xswap, significance.cache_dirs = vectorised, cache_dirs
+    n = count if count is not None else default_config()["permutations"]["count"]
+    print(f"rank with p-values ({n} permutations), uncached as before (each call): {before:.1f} s")
+    cores = significance.null_workers(n)
+    print(f"  first call, builds the cached null ({cores} processes): {first:.1f} s ({before / first:.1f}x)")
+    print(f"  later call, null read from the cache: {warm:.2f} s ({before / warm:.0f}x faster)")
+    print(f"  -i anti-PD-1 --top 5, same cached null: {other:.2f} s ({before / other:.0f}x faster)")
+
+
+def _restore(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--store", required=True)
     parser.add_argument("--sample", type=int, default=200, help="(gene, effect) pairs for the baseline")
     parser.add_argument("--hetmatpy-budget", type=float, default=120.0, help="seconds of hetmatpy at most")
+    parser.add_argument("--permutations", type=int, default=None, help="for the significance timings")
+    parser.add_argument("--only-significance", action="store_true", help="skip the DWPC comparisons")
     args = parser.parse_args()
     import pandas  # noqa: F401  (imports are not part of the timings)
     import scipy.sparse  # noqa: F401
 
     kg = tmekg.open(args.store)
+    significance_timings(kg, args.permutations)
+    if args.only_significance:
+        return
     start = time.perf_counter()
     table = rank(kg, permutations=0, top=20)
     ours = time.perf_counter() - start

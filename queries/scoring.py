@@ -417,6 +417,7 @@ def therapeutic_mask(kg: KnowledgeGraph) -> np.ndarray:
         mask = np.ones(kg.edge_count, dtype=bool)
         code = kg.predicates.index("targets")
         for row in np.flatnonzero(np.asarray(kg.edge_index[:, 2]) == code):
-            mask[row] = kg.edge(int(row)).prop("therapeutic", True) is not False
+            props = kg.edge_record(int(row)).get("properties", {})  # the raw record: no provenance objects
+            mask[row] = props.get("therapeutic", True) is not False
         cache["_therapeutic_mask"] = mask
     return cache["_therapeutic_mask"]

@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from tmekg.queries.scoring import Scorer
 
 Progress = Callable[[int, int], None]
-NULL_FORMAT = "tmekg-null-2"  # bump when the null's computation changes (2: vectorised XSwap rounds)
+NULL_FORMAT = (
+    "tmekg-null-3"  # bump when the null's computation changes (3: XSwap rounds, seed per permutation)
+)
 NOT_COMPUTED = "not computed"
 
 
@@ -136,29 +138,80 @@ def cached_null(scorer: Scorer, spec: NullSpec, progress: Progress | None = None
     return null
 
 
-def compute_null(scorer: Scorer, spec: NullSpec, progress: Progress | None = None) -> np.ndarray:
-    """Score every candidate on ``spec.count`` XSwap-permuted graphs (the uncached computation)."""
-    from tmekg.queries.scoring import Scorer
+def compute_null(
+    scorer: Scorer, spec: NullSpec, progress: Progress | None = None, workers: int | None = None
+) -> np.ndarray:
+    """Score every candidate on ``spec.count`` XSwap-permuted graphs (the uncached computation).
 
-    cfg = scorer.config["permutations"]
-    rng = np.random.default_rng(spec.seed)
+    Permutation ``i`` draws from its own generator (``SeedSequence(seed).spawn``), so the null is the
+    same whatever the number of ``workers`` (default :func:`null_workers`; forked processes sharing the
+    open graph, one permutation per task).
+    """
     hm = scorer.hetmat
     codes = [scorer.kg.predicates.index(e.predicate) for mp in scorer.metapaths for e in mp.edges]
-    groups = edge_type_groups(hm.edge_index, hm.category_of, codes)
+    job = (scorer, edge_type_groups(hm.edge_index, hm.category_of, codes))
+    seeds = list(enumerate(np.random.SeedSequence(spec.seed).spawn(spec.count)))
     null = np.zeros((spec.count, len(scorer.targets), len(scorer.classes)))
-    for i in range(spec.count):
-        permuted = permute_edges(hm.edge_index, groups, float(cfg["swaps_per_edge"]), rng)
-        null_scorer = Scorer(
-            scorer.kg,
-            scorer.config,
-            edge_index=permuted,
-            edge_mask=hm.edge_mask,
-            node_factors=scorer.node_factors,
-        )
-        null[i] = null_scorer.components().score[scorer.targets]
+    workers = null_workers(spec.count) if workers is None else min(workers, spec.count)
+    for done, (i, scores) in enumerate(_run_permutations(job, seeds, workers), 1):
+        null[i] = scores
         if progress:
-            progress(i + 1, spec.count)
+            progress(done, spec.count)
     return null
+
+
+def null_workers(count: int) -> int:
+    """Processes for the null: ``$TMEKG_WORKERS``, else the usable cores (at most 8 and ``count``)."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = os.environ.get("TMEKG_WORKERS")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(int(wanted) if wanted else min(cores, 8), count))
+
+
+_JOB: tuple[Any, Any] | None = None  # (scorer, edge type groups) inherited by forked workers
+
+
+def _run_permutations(job: tuple[Any, Any], seeds: list, workers: int):
+    """Yield (index, null scores) of each permutation, in a pool of forked processes if ``workers > 1``."""
+    global _JOB
+    if workers <= 1:
+        yield from (_one_permutation(job, task) for task in seeds)
+        return
+    import multiprocessing
+
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap_unordered(_forked_permutation, seeds)
+    finally:
+        _JOB = None
+
+
+def _forked_permutation(task: tuple[int, np.random.SeedSequence]) -> tuple[int, np.ndarray]:
+    assert _JOB is not None
+    return _one_permutation(_JOB, task)
+
+
+def _one_permutation(
+    job: tuple[Any, Any], task: tuple[int, np.random.SeedSequence]
+) -> tuple[int, np.ndarray]:
+    """Candidate scores on one permuted graph."""
+    from tmekg.queries.scoring import Scorer
+
+    (scorer, groups), (i, seed) = job, task
+    hm, swaps = scorer.hetmat, float(scorer.config["permutations"]["swaps_per_edge"])
+    permuted = permute_edges(hm.edge_index, groups, swaps, np.random.default_rng(seed))
+    null_scorer = Scorer(
+        scorer.kg,
+        scorer.config,
+        edge_index=permuted,
+        edge_mask=hm.edge_mask,
+        node_factors=scorer.node_factors,
+    )
+    return i, null_scorer.components().score[scorer.targets]
 
 
 def null_p_values(scorer: Scorer, observed: np.ndarray, null: np.ndarray) -> np.ndarray:

@@ -187,3 +187,8 @@ def test_p_value_not_computed_without_permutations(kg, store: Path) -> None:
         "--permutations 0"
         in runner.invoke(app, ["rank", "--store", str(store), "--permutations", "0"]).stderr
     )
+
+
+def test_the_null_does_not_depend_on_the_number_of_worker_processes(kg) -> None:
+    scorer = Scorer(kg)
+    assert np.array_equal(compute_null(scorer, SPEC, workers=1), compute_null(scorer, SPEC, workers=2))
