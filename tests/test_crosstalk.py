@@ -215,3 +215,44 @@ def test_cli_tsv_columns_and_errors(store: Path) -> None:
     assert bad.exit_code == 1 and "unknown mode 'sideways'" in bad.output and "Traceback" not in bad.output
     missing = runner.invoke(_app(), ["crosstalk", "--store", str(store), "--sender", "NoSuchCell"])
     assert missing.exit_code == 1 and "no node matches 'NoSuchCell'" in missing.output
+
+
+def test_export_html_crosstalk_shows_the_rows_crosstalk_infers(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store with study expression evidence but no stored crosstalk edges (pseudobulk only)."""
+    from tmekg import display, pipeline
+    from tmekg.cli import app
+
+    monkeypatch.delenv("TMEKG_STORE", raising=False)
+    root, kb = tmp_path / "store", fixtures / "study" / "kb_crosstalk"
+    pipeline.build_store(store=root, kb=kb)
+    spec = StudySpec(
+        path=str(fixtures / "study" / "crosstalk_pseudobulk.csv"),
+        format="pseudobulk",
+        study_id=STUDY,
+        map_file=str(fixtures / "study" / "celltype_map.yaml"),
+        map_name="demo",
+    )
+    load_study(spec, root, kb=kb)
+    with KnowledgeGraph.open(root) as kg:
+        assert not list(kg.edges("crosstalk"))
+        rows = infer_crosstalk(kg, CrosstalkParams(permutations=0), sender="iCAF")
+        view = display.crosstalk(kg, sender="iCAF")
+    # the same four iCAF rows `tmekg crosstalk --sender iCAF` lists, drawn as labelled crosstalk edges
+    expected = {(ICAF, r.metabolite_name, r.receiver_id, r.mode) for r in rows}
+    assert expected == {
+        (ICAF, "(S)-lactate", NEO, "supply"),
+        (ICAF, "adenosine", CD8, "supply"),
+        (ICAF, "adenosine", TREG, "supply"),
+        (ICAF, "(S)-lactate", TREG, "supply"),
+    }
+    drawn = {(d.edge.subject, d.label, d.edge.object, d.mode) for d in view.edges}
+    assert expected <= drawn
+    assert {n.id for n in view.nodes} == {ICAF, NEO, CD8, TREG}
+    out = tmp_path / "x.html"
+    result = CliRunner().invoke(
+        app, ["export", "html", str(out), "--crosstalk", "--sender", "iCAF", "--store", str(root)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 nodes" in result.output and "adenosine" in out.read_text(encoding="utf-8")

@@ -171,20 +171,44 @@ def crosstalk(
     r_row = _cell_row(kg, receiver, cell_category)
     talk = [i for i in _rows_of(kg, views["crosstalk"]) if _matches(kg, i, s_row, r_row)]
     exchange = _exchange_rows(kg, s_row, r_row)
+    inferred = () if talk else inferred_crosstalk(kg, s_row, r_row)
     rows = sorted(set(talk) | set(exchange))
-    if not rows:
-        raise DisplayError(f"no crosstalk, secretes or takes_up edges for {_between(kg, s_row, r_row)}")
-    node_rows = sorted({int(r) for i in rows for r in kg.edge_index[i, :2]})
+    if not rows and not inferred:
+        raise DisplayError(
+            f"no crosstalk, secretes or takes_up edges for {_between(kg, s_row, r_row)}, "
+            "and no study expression evidence to infer crosstalk from"
+        )
+    node_rows = sorted(
+        {int(r) for i in rows for r in kg.edge_index[i, :2]}
+        | {kg.row(x) for d in inferred for x in (d.edge.subject, d.edge.object)}
+    )
     check_size(len(node_rows), max_nodes, force, "choose a --sender and/or --receiver")
-    edges = tuple(_crosstalk_label(kg, d) for d in _display_edges(kg, rows))
+    edges = tuple(_crosstalk_label(kg, d) for d in (*_display_edges(kg, rows), *inferred))
     nodes = tuple(kg.nodes[r] for r in node_rows)
     focus = tuple(kg.nodes[r].id for r in (s_row, r_row) if r is not None)
     title = f"Metabolic crosstalk: {_between(kg, s_row, r_row)}"
+    talk_text = f"{len(talk)} crosstalk edge(s)" if talk else f"{len(inferred)} crosstalk row(s) inferred"
     what = (
-        f"{len(talk)} crosstalk edge(s) and {len(exchange)} secretes / takes_up edge(s) linking "
+        f"{talk_text} and {len(exchange)} secretes / takes_up edge(s) linking "
         f"{_between(kg, s_row, r_row)} through a shared metabolite"
     )
     return DisplayGraph(nodes, edges, title, _caption(len(nodes), len(edges), what), focus)
+
+
+def inferred_crosstalk(kg: KnowledgeGraph, s_row: int | None, r_row: int | None) -> tuple[DisplayEdge, ...]:
+    """Crosstalk inferred from the store's study expression evidence, as ``tmekg crosstalk`` reports it.
+
+    Used when the store holds no ``crosstalk`` edges for the pair (they are only stored when a study
+    output carries them); empty when no study with expression evidence is loaded.
+    """
+    from tmekg.queries.crosstalk import CrosstalkParams, collect, infer_crosstalk, to_edges
+
+    if not collect(kg).expression:
+        return ()
+    params = CrosstalkParams()
+    ends = [kg.nodes[r].id if r is not None else None for r in (s_row, r_row)]
+    edges = to_edges(infer_crosstalk(kg, params, *ends), params)
+    return tuple(DisplayEdge(e, load_schema().edge_sign(e), e.provenance[0].score) for e in edges)
 
 
 def _cell_row(kg: KnowledgeGraph, name: str | None, category: str) -> int | None:
