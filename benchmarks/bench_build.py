@@ -2,7 +2,10 @@
 
 Prints wall time, peak resident memory and nodes/edges per second for the full build, and for a
 baseline in the same process: loading the same records without merging or writing (what the
-builder and store add on top of parsing). Targets (issue 3): full build <= 60 s and <= 2 GB peak.
+builder and store add on top of parsing). Targets (issue 13, with the gene authority, Gene Ontology,
+GtoPdb and HPA sources added): full build <= 90 s and <= 2.5 GB peak on 2 cores (issue 3 had <= 60 s and
+<= 2 GB for the smaller source set). Wall time is only meaningful on an otherwise idle machine; the
+process CPU time is printed too.
 
     python benchmarks/bench_build.py [--data-dir ../shared/data]
 """
@@ -54,9 +57,11 @@ def main() -> None:
             print(f"  {name:<16} load {info['seconds']:6.2f} s")
     base, records = parse_only(data)
     print(f"baseline (loaders only, {records} records): {base:.1f} s -> build/baseline {seconds / base:.2f}x")
-    time_ok = "OK" if seconds <= 60 else "MISSED"
-    memory_ok = "OK" if peak_mib() <= 2048 else "MISSED"
-    print(f"targets: <= 60 s {time_ok}; <= 2048 MiB {memory_ok}")
+    time_ok = "OK" if seconds <= 90 else "MISSED"
+    memory_ok = "OK" if peak_mib() <= 2560 else "MISSED"
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"process CPU (build + baseline): {cpu.ru_utime + cpu.ru_stime:.1f} s")
+    print(f"targets: <= 90 s {time_ok}; <= 2560 MiB {memory_ok}")
 
 
 if __name__ == "__main__":
