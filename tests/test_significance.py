@@ -192,3 +192,14 @@ def test_p_value_not_computed_without_permutations(kg, store: Path) -> None:
 def test_the_null_does_not_depend_on_the_number_of_worker_processes(kg) -> None:
     scorer = Scorer(kg)
     assert np.array_equal(compute_null(scorer, SPEC, workers=1), compute_null(scorer, SPEC, workers=2))
+
+
+def test_the_note_says_why_p_values_are_missing() -> None:
+    import pandas as pd
+
+    from tmekg.queries.significance import p_value_note
+
+    missing = pd.DataFrame({"p_value": ["not computed", "not computed"]})
+    assert "--permutations 0" in p_value_note(missing, None, 0)
+    assert "--sample" in p_value_note(missing, "cohort.tsv:S1", None)
+    assert p_value_note(pd.DataFrame({"p_value": [0.01, 0.5]}), None, None) == ""

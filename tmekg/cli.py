@@ -30,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=True,
+    rich_markup_mode=None,  # plain click help: typer's rich help imports rich (~0.1 s) before printing
 )
 
 
@@ -322,7 +323,12 @@ def rank(
     ] = None,
     top: Annotated[int, typer.Option("--top", "-n", help="Rows to show (0 = all).")] = 20,
     permutations: Annotated[
-        int | None, typer.Option("--permutations", help="XSwap permutations for p-values (0 = none).")
+        int | None,
+        typer.Option(
+            "--permutations",
+            help="XSwap permutations for p-values (default: scoring.yaml, 20; 0 = none). Their null is "
+            "built on first use and cached in the store (docs/scoring.md).",
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed of the permutations.")] = None,
     all_drugs: Annotated[
