@@ -41,3 +41,21 @@ def test_help_does_not_import_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+def test_root_help_is_plain_click_help_without_rich() -> None:
+    """`tmekg --help` must stay fast: typer's rich help would import rich and markdown-it first."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['tmekg', '--help']\n"
+        "import tmekg.cli\n"
+        "try:\n"
+        "    tmekg.cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "names = ('rich', 'markdown_it', 'pandas', 'numpy', 'yaml')\n"
+        "print('loaded:' + ','.join(m for m in names if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "Commands:" in out and "profile" in out
+    assert out.strip().splitlines()[-1] == "loaded:"

@@ -4,8 +4,6 @@ Domain errors (:class:`tmekg.errors.TmekgError`) become one line on stderr and e
 anything else keeps its traceback. Heavy libraries are imported inside commands.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path
@@ -524,7 +522,10 @@ def _register_sub_apps() -> None:
     from tmekg.cli_biomarkers import biomarkers, context_diff
     from tmekg.cli_profile import profile
 
-    app.command("profile")(profile)
+    # short help spelled out: click cuts a docstring's first line at its first ". " ("et al. 2020")
+    app.command("profile", short_help="Metabolic subtype and pathway activity scores of expression samples.")(
+        profile
+    )
     app.command("biomarkers")(biomarkers)
     app.command("context-diff")(context_diff)
     app.command("sparql")(sparql)

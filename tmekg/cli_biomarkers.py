@@ -10,8 +10,6 @@ Each command parses options and calls one library function (:mod:`tmekg.queries.
 :mod:`tmekg.queries.context_diff`); domain errors become one line on stderr and exit code 1.
 """
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated, Any

@@ -4,8 +4,6 @@ Domain errors (:class:`tmekg.errors.TmekgError`) become one line on stderr and e
 else keeps its traceback.
 """
 
-from __future__ import annotations
-
 import contextlib
 import functools
 from collections.abc import Callable, Iterator

@@ -4,8 +4,6 @@ Registered in :mod:`tmekg.cli` with ``app.add_typer(export_app, name="export")``
 ``app.command("sparql")(sparql)``. Heavy libraries (rdflib, numpy, pyvis' assets) load inside commands.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -9,8 +9,6 @@ option for it, and no message prints it. Registered in :mod:`tmekg.cli` as::
     export_app.command("neo4j-import")(export_neo4j_import)
 """
 
-from __future__ import annotations
-
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
