@@ -117,6 +117,16 @@ def _change(before: float, after: float) -> str:
     return "reweighted"
 
 
+def _path_text(kg: KnowledgeGraph, metapath: str, nodes: tuple[str, ...]) -> str:
+    """A path in words, ``<-`` for steps against the edge direction (as :meth:`Path.text`)."""
+    from tmekg.queries.metapaths import parse
+    from tmekg.queries.paths import Path
+    from tmekg.schema import load_schema
+
+    forward = tuple(edge.forward for edge in parse(metapath, load_schema()).edges)
+    return Path(metapath, nodes, 0.0, forward).text(lambda n: label(kg, n))
+
+
 def _path_rows(
     kg: KnowledgeGraph, before: dict, after: dict, base: np.ndarray, ctx: np.ndarray
 ) -> list[dict]:
@@ -133,7 +143,7 @@ def _path_rows(
         rows.append(
             {
                 "metapath": metapath,
-                "path": " -> ".join(label(kg, n) for n in nodes),
+                "path": _path_text(kg, metapath, nodes),
                 "contribution_baseline": b,
                 "contribution_context": a,
                 "delta": a - b,

@@ -215,3 +215,12 @@ def test_explain_lists_the_peritoneal_fact(curated_store: Path) -> None:
     assert ifng["contexts"] == ["TMEKG:context.peritoneal-metastasis"] and ifng["in_context"]
     assert "PMID:30305738" in ifng["evidence"] and ifng["status"] == ["verified"]
     assert facts["XBP1 -decreases-> dendritic cell antigen presentation"]["status"] == ["unverified"]
+
+
+def test_context_diff_paths_draw_backward_steps_backwards(kg) -> None:
+    from tmekg.queries.context_diff import _path_text
+
+    # GeC<oE: the gene is expressed in a cell type, and the effect occurs in that cell type
+    nodes = ("HGNC.SYMBOL:T1", "CL:0000625", "TMEKG:effect.e1")
+    assert _path_text(kg, "GeC<oE", nodes) == "T1 -> C1 <- E1"
+    assert _path_text(kg, "GdnE", ("HGNC.SYMBOL:T2", "TMEKG:effect.e2")) == "T2 -> E2"
