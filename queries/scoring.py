@@ -383,15 +383,14 @@ def drugs_by_gene(kg: KnowledgeGraph) -> dict[str, dict[str, int]]:
     if "_drugs_by_gene" not in cache:
         rank: dict[str, dict[str, tuple[int, int]]] = {}
         signs: dict[str, dict[str, set[int]]] = {}
-        code = kg.predicates.index("targets")
-        for row in np.flatnonzero(np.asarray(kg.edge_index[:, 2]) == code).tolist():
+        targets = np.asarray(kg.edge_index[:, 2]) == kg.predicates.index("targets")
+        for row in np.flatnonzero(targets & therapeutic_mask(kg)).tolist():
             edge = kg.edge_record(row)  # the raw record (no provenance objects); the sign is stored per row
-            if edge.get("properties", {}).get("therapeutic", True):
-                drug = kg.node(edge["subject"])
-                known = rank.setdefault(edge["object"], {})
-                mine = (drug.prop("max_phase", -1), len({p["source"] for p in edge["provenance"]}))
-                known[drug.name] = max(known.get(drug.name, mine), mine)
-                signs.setdefault(edge["object"], {}).setdefault(drug.name, set()).add(int(kg.edge_sign[row]))
+            drug = kg.node(edge["subject"])
+            known = rank.setdefault(edge["object"], {})
+            mine = (drug.prop("max_phase", -1), len({p["source"] for p in edge["provenance"]}))
+            known[drug.name] = max(known.get(drug.name, mine), mine)
+            signs.setdefault(edge["object"], {}).setdefault(drug.name, set()).add(int(kg.edge_sign[row]))
         cache["_drugs_by_gene"] = {
             g: {
                 n: _one_sign(signs[g][n]) for n in sorted(d, key=lambda n: (-d[n][0], -d[n][1], n.lower(), n))
