@@ -51,3 +51,23 @@ def full_build(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
     result = build_store(store=store, data=shared_data, sources=["all"])
     with KnowledgeGraph.open(store) as kg:
         yield result, kg
+
+
+@pytest.fixture(scope="session")
+def scoring_kb_graph(tmp_path_factory: pytest.TempPathFactory):
+    """The hand-scored fixture graph ``tests/fixtures/scoring_kb``, built once per session (read-only)."""
+    from tmekg.graph import KnowledgeGraph
+    from tmekg.pipeline import build_store
+
+    store = tmp_path_factory.mktemp("scoring-kb") / "store"
+    build_store(store=store, kb=FIXTURES / "scoring_kb")
+    with KnowledgeGraph.open(store) as graph:
+        yield graph
+
+
+@pytest.fixture(scope="session")
+def scoring_kb_config() -> dict:
+    """The shipped scoring config with damping 0.5 (the scoring_kb expectations assume it)."""
+    from tmekg.queries.scoring import default_config
+
+    return {**default_config(), "damping": 0.5}

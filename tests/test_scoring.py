@@ -37,16 +37,13 @@ EXPECTED_T1 = 6.25 + 3.75 / math.sqrt(2)
 
 
 @pytest.fixture(scope="module")
-def kg(tmp_path_factory: pytest.TempPathFactory, fixtures: Path):
-    store = tmp_path_factory.mktemp("scoring") / "store"
-    build_store(store=store, kb=fixtures / "scoring_kb")
-    with KnowledgeGraph.open(store) as graph:
-        yield graph
+def kg(scoring_kb_graph):
+    return scoring_kb_graph
 
 
 @pytest.fixture(scope="module")
-def config() -> dict:
-    return {**default_config(), "damping": 0.5}
+def config(scoring_kb_config) -> dict:
+    return scoring_kb_config
 
 
 def test_hand_computed_dwpc(kg, config) -> None:

@@ -16,10 +16,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tmekg.graph import KnowledgeGraph
-from tmekg.pipeline import build_store
-from tmekg.queries.scoring import default_config
-
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "validation_ranking.py"
 
 
@@ -32,16 +28,13 @@ def vr():
 
 
 @pytest.fixture(scope="module")
-def kg(tmp_path_factory: pytest.TempPathFactory, fixtures: Path):
-    store = tmp_path_factory.mktemp("validation") / "store"
-    build_store(store=store, kb=fixtures / "scoring_kb")
-    with KnowledgeGraph.open(store) as graph:
-        yield graph
+def kg(scoring_kb_graph):
+    return scoring_kb_graph
 
 
 @pytest.fixture(scope="module")
-def config() -> dict:
-    return {**default_config(), "damping": 0.5}
+def config(scoring_kb_config) -> dict:
+    return scoring_kb_config
 
 
 def test_ranks_and_percentiles_with_ties(vr) -> None:
