@@ -46,6 +46,7 @@ from tmekg.errors import TmekgError
 from tmekg.graph import KnowledgeGraph
 from tmekg.model import Edge
 from tmekg.schema import load_schema
+from tmekg.unionfind import UnionFind
 
 if TYPE_CHECKING:
     from tmekg.model import Node
@@ -157,7 +158,7 @@ def compute_groups(kg: KnowledgeGraph, spec: GroupSpec) -> ReactionGroups:
     sides = _Sides(
         _ends(kg, spec.inputs, rows, of_object=False), _ends(kg, spec.outputs, rows, of_object=False)
     )
-    union = _UnionFind(rows)
+    union = UnionFind()
     _join_by(union, ((r, ("eq", *sides.of(r))) for r in rows if any(sides.of(r))))
     catalysts = _step_catalysts(rows, union, _ends(kg, spec.catalysts, rows, of_object=True))
     ec = {r: frozenset(kg.nodes[r].prop("ec") or ()) for r in rows}
@@ -185,7 +186,7 @@ class _Sides:
 
 
 def _step_catalysts(
-    rows: list[int], union: _UnionFind, genes: dict[int, frozenset[int]]
+    rows: list[int], union: UnionFind, genes: dict[int, frozenset[int]]
 ) -> dict[int, frozenset[int]]:
     """Per reaction row: the genes catalysing any compartment copy of its step."""
     per_step: dict[int, set[int]] = {}
@@ -195,7 +196,7 @@ def _step_catalysts(
 
 
 def _join_species(
-    union: _UnionFind,
+    union: UnionFind,
     rows: list[int],
     steps: dict[int, int],
     keys: dict[int, tuple[frozenset[int], frozenset[str]]],
@@ -223,7 +224,7 @@ def _join_species(
     for r in rows:
         for root, core_in, core_out in cores.get(keys.get(r), ()):  # type: ignore[arg-type]
             if core_in <= sides.inputs[r] and core_out <= sides.outputs[r]:
-                union.join(root, r)
+                union.union(root, r)
 
 
 def _ends(kg: KnowledgeGraph, predicate: str, rows: list[int], of_object: bool) -> dict[int, frozenset[int]]:
@@ -266,14 +267,14 @@ def _equation_name(node: Node) -> str:
     return " ".join(_COMPARTMENT_TAG.sub("", equation).split()) if equation else node.name
 
 
-def _join_by(union: _UnionFind, keyed: Iterable[tuple[int, tuple]]) -> None:
+def _join_by(union: UnionFind, keyed: Iterable[tuple[int, tuple]]) -> None:
     """Union every two rows that share a key."""
     first: dict[tuple, int] = {}
     for row, key in keyed:
-        union.join(first.setdefault(key, row), row)
+        union.union(first.setdefault(key, row), row)
 
 
-def _groups(kg: KnowledgeGraph, rows: list[int], union: _UnionFind) -> list[ReactionGroup]:
+def _groups(kg: KnowledgeGraph, rows: list[int], union: UnionFind) -> list[ReactionGroup]:
     """Groups in node order, each named by its members' most common curated name."""
     members: dict[int, list[int]] = {}
     for r in rows:
@@ -285,25 +286,6 @@ def _groups(kg: KnowledgeGraph, rows: list[int], union: _UnionFind) -> list[Reac
         name = names.most_common(1)[0][0] if names else _equation_name(nodes[0])
         out.append(ReactionGroup(nodes[0].id, name, tuple(n.id for n in nodes)))
     return out
-
-
-class _UnionFind:
-    """Disjoint sets over integer rows (path halving)."""
-
-    def __init__(self, items: Iterable[int]) -> None:
-        self.parent = {i: i for i in items}
-
-    def find(self, item: int) -> int:
-        parent = self.parent
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
-    def join(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
 
 
 def edges_between(kg: KnowledgeGraph, a: str, b: str, groups: ReactionGroups | None = None) -> list[Edge]:

@@ -36,6 +36,7 @@ from typing import Any
 from tmekg.errors import BuildError, SchemaError
 from tmekg.model import Edge, EdgeKey, Node, Provenance
 from tmekg.schema import Schema, load_schema
+from tmekg.unionfind import UnionFind
 
 
 @dataclass
@@ -65,41 +66,6 @@ class BuiltGraph:
     edges: tuple[Edge, ...]
     sources: dict[str, SourceReport]
     aliases: dict[str, str]
-
-
-class _UnionFind:
-    """Union-find whose sets may carry *distinct* keys (prefix -> value): two sets holding different
-    values for one prefix are never joined (:meth:`union` returns ``False``)."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-        self.keys: dict[str, dict[str, str]] = {}
-
-    def mark(self, item: str, prefix: str, value: str) -> None:
-        """Give ``item``'s set the distinct key ``prefix`` = ``value``."""
-        self.keys.setdefault(self.find(item), {})[prefix] = value
-
-    def find(self, item: str) -> str:
-        root = self.parent.setdefault(item, item)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        while item != root:  # path compression
-            self.parent[item], item = root, self.parent[item]
-        return root
-
-    def union(self, a: str, b: str) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return True
-        ka, kb = self.keys.get(ra, {}), self.keys.get(rb, {})
-        if any(ka[p] != kb[p] for p in ka.keys() & kb.keys()):
-            return False
-        keep, gone = min(ra, rb), max(ra, rb)
-        self.parent[gone] = keep
-        if ka or kb:
-            self.keys[keep] = {**ka, **kb}
-            self.keys.pop(gone, None)
-        return True
 
 
 class GraphBuilder:
@@ -210,7 +176,7 @@ class GraphBuilder:
     # -- nodes -------------------------------------------------------------------------------
     def _merge_nodes(self) -> tuple[dict[str, str], list[Node]]:
         categories = self._categories_by_id()
-        uf = _UnionFind()
+        uf = UnionFind()
         for node_id, versions in self._nodes.items():
             self._mark_distinct(
                 uf, categories[node_id], [node_id, *(x for _, n in versions for x in n.xrefs)]
@@ -233,7 +199,7 @@ class GraphBuilder:
         merged = [self._merge_group(sorted(members)) for members in groups.values()]
         return self._aliases(groups, merged), merged
 
-    def _mark_distinct(self, uf: _UnionFind, category: str, curies: list[str]) -> None:
+    def _mark_distinct(self, uf: UnionFind, category: str, curies: list[str]) -> None:
         """Mark node ids and merge-key xrefs whose prefix is in the category's ``distinct_on``."""
         spec = self.schema.categories[category]
         for curie in curies:

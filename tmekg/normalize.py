@@ -46,6 +46,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tmekg.unionfind import UnionFind
+
 if TYPE_CHECKING:
     from tmekg.build import GraphBuilder
     from tmekg.loaders.ontologies import ChebiTerm
@@ -141,26 +143,6 @@ def acid_base_key(label: str) -> str:
     return text
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, item: str) -> str:
-        root = self.parent.setdefault(item, item)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        while item != root:
-            self.parent[item], item = root, self.parent[item]
-        return root
-
-    def union(self, a: str, b: str) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        self.parent[max(ra, rb)] = min(ra, rb)
-        return True
-
-
 class ChebiForms:
     """ChEBI terms grouped into species (rule 1) and species into stereo forms (rule 2).
 
@@ -178,8 +160,8 @@ class ChebiForms:
             terms = chebi_terms()
         self.terms = terms
         self._ancestor_cache: dict[str, frozenset[str]] = {}
-        self._species = _UnionFind()
-        self._by_label_only = _UnionFind()
+        self._species = UnionFind()
+        self._by_label_only = UnionFind()
         self._scan()
         self.partners = self._definition_partners()
         for curie, partner in sorted(self.partners.items()):
@@ -523,7 +505,7 @@ class _Joiner:
     def __init__(self, result: MetaboliteLinks, nodes: Mapping[str, _Node]) -> None:
         self.result = result
         self.nodes = nodes
-        self.uf = _UnionFind()
+        self.uf = UnionFind()
         self.forms = {n.id: set(n.configurations) for n in nodes.values()}
 
     def join(self, a: str, b: str, rule: str) -> None:
