@@ -41,7 +41,6 @@ Records (rules and the action table in ``docs/gtopdb.md``; the table itself is d
 from __future__ import annotations
 
 import functools
-import html
 import re
 import statistics
 from collections import Counter
@@ -55,6 +54,7 @@ from tmekg.loaders.cellphonedb import slug
 from tmekg.loaders.drugcentral import antibody_action, drug_slug
 from tmekg.loaders.metalinksdb import gene_id
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
+from tmekg.normalize import clean_text
 
 SOURCE = "gtopdb"
 INTERACTIONS, LIGANDS = "interactions.csv", "ligands.csv"
@@ -105,7 +105,6 @@ RESEARCH = "research compound (not approved, no INN)"
 CONFLICT = "drug–gene pair with conflicting actions (most frequent kept)"
 UNMAPPED = "endogenous ligand without a ChEBI name match (local id; joins by PubChem CID at build)"
 NO_CID = "drug without PubChem CID (joins other drugs by name)"
-_TAG = re.compile(r"<[^>]+>")
 _ION = re.compile(r"^([A-Z][a-z]?)(\d*)([+-])$")
 _INCHIKEY = re.compile(r"^[A-Z]{14}-[A-Z]{10}-[A-Z]$")
 _PMID = re.compile(r"^\d+$")
@@ -205,15 +204,6 @@ def classify(kind: str, action: str) -> tuple[str, str]:
         or table["default"]
     )
     return entry[0], entry[1]
-
-
-def clean_text(text: str | None) -> str:
-    """Drop HTML markup and entities: ``PGE<sub>2</sub>`` -> ``PGE2``, ``&alpha;`` -> ``α``.
-
-    >>> clean_text("PGF<sub>2&alpha;</sub>"), clean_text(" Ca<sup>2+</sup> ")
-    ('PGF2α', 'Ca2+')
-    """
-    return html.unescape(_TAG.sub("", text or "")).strip()
 
 
 def spelled(text: str) -> str:

@@ -124,9 +124,18 @@ _FORM_HAVING = re.compile(rf"form of (.+?) having (?:the )?{_DESCRIPTOR}[- ]conf
 _A_NAME_HAVING = re.compile(rf"^An? (.+?) (?:that has|having|with) (?:the )?{_DESCRIPTOR}[- ]configuration")
 
 
+def clean_text(text: str | None) -> str:
+    """Drop HTML markup and entities: ``PGE<sub>2</sub>`` -> ``PGE2``, ``&alpha;`` -> ``α``.
+
+    >>> clean_text("PGF<sub>2&alpha;</sub>"), clean_text(" Ca<sup>2+</sup> ")
+    ('PGF2α', 'Ca2+')
+    """
+    return html.unescape(_TAGS.sub("", text or "")).strip()
+
+
 def plain(text: str) -> str:
     """ChEBI definition text without HTML tags and with Greek letters spelled as in labels."""
-    text = html.unescape(_TAGS.sub("", text))
+    text = clean_text(text)
     for letter, word in _GREEK.items():
         text = text.replace(letter, word)
     return " ".join(text.split())
