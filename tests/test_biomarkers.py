@@ -141,7 +141,7 @@ def test_errors(kg, tmp_path: Path) -> None:
 
 
 def test_cli(kg, data) -> None:
-    from tmekg.cli_biomarkers import biomarkers
+    from tmekg.cli.biomarkers import biomarkers
 
     app = typer.Typer()
     app.command("biomarkers")(biomarkers)

@@ -9,13 +9,13 @@ from pathlib import Path
 import typer.main
 
 from tmekg.cli import app
-from tmekg.clidoc import reference
+from tmekg.cli.doc import reference
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
 def test_cli_reference_is_up_to_date() -> None:
-    assert DOC.read_text(encoding="utf-8") == reference(), "run: python -m tmekg.clidoc > docs/cli.md"
+    assert DOC.read_text(encoding="utf-8") == reference(), "run: python -m tmekg.cli.doc > docs/cli.md"
 
 
 def test_every_command_has_an_example() -> None:

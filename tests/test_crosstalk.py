@@ -179,7 +179,7 @@ def test_crosstalk_for_lists_stored_and_inferred(store: Path) -> None:
 
 
 def _app() -> typer.Typer:
-    from tmekg.cli_crosstalk import crosstalk, study_app
+    from tmekg.cli.crosstalk import crosstalk, study_app
 
     app = typer.Typer()
     app.command("crosstalk")(crosstalk)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from tmekg import display
 from tmekg.build import build_records
-from tmekg.cli_export import export_app
+from tmekg.cli.export import export_app
 from tmekg.display import DISPLAY, DisplayEdge, DisplayError, DisplayGraph
 from tmekg.graph import KnowledgeGraph
 from tmekg.model import Edge, Node, Provenance, props

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tmekg.cli_export import export_app
+from tmekg.cli.export import export_app
 from tmekg.graph import KnowledgeGraph
 from tmekg.model import Edge, Provenance, props
 from tmekg.pipeline import CURATED, build_store

@@ -20,7 +20,7 @@ import typer
 from neo4j_server import Server, db_counts, free_port, store_counts
 from typer.testing import CliRunner
 
-from tmekg.cli_neo4j import cypher, neo4j_app
+from tmekg.cli.neo4j import cypher, neo4j_app
 from tmekg.cypher import (
     NOTIFICATION_LOGGER,
     CypherError,

@@ -113,7 +113,7 @@ def test_readme_has_the_exact_import_command(curated: Path, tmp_path: Path) -> N
 def test_cli_export(curated: Path, tmp_path: Path) -> None:
     import typer
 
-    from tmekg.cli_neo4j import export_neo4j_import as command
+    from tmekg.cli.neo4j import export_neo4j_import as command
 
     app = typer.Typer()
     app.command("neo4j-import")(command)

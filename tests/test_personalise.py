@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tmekg.cli_profile import personal_rank_table
+from tmekg.cli.profile import personal_rank_table
 from tmekg.graph import KnowledgeGraph
 from tmekg.pipeline import CURATED, build_store
 from tmekg.queries.personalise import CLIP, PERSONAL_COLUMNS, personalised_rank, sample_factors

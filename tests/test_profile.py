@@ -13,8 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tmekg.cli_profile import parse_sample_spec
-from tmekg.cli_profile import profile as profile_command
+from tmekg.cli.profile import parse_sample_spec
+from tmekg.cli.profile import profile as profile_command
 from tmekg.errors import TmekgError
 from tmekg.queries.coexpression import core_of
 from tmekg.queries.profile import (

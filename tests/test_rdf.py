@@ -13,7 +13,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from typer.testing import CliRunner
 
 from tmekg.build import build_records
-from tmekg.cli_export import export_app, sparql
+from tmekg.cli.export import export_app, sparql
 from tmekg.graph import KnowledgeGraph
 from tmekg.model import Edge, Node, Provenance
 from tmekg.pipeline import CURATED, build_store
@@ -218,6 +218,6 @@ def sparql_app():
 
 
 def test_rdflib_is_imported_lazily() -> None:
-    code = "import sys, tmekg.cli_export, tmekg.sinks.rdf, tmekg.sinks.kgx; print('rdflib' in sys.modules)"
+    code = "import sys, tmekg.cli.export, tmekg.sinks.rdf, tmekg.sinks.kgx; print('rdflib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -18,7 +18,7 @@ ATLAS = "DOI:10.1038/s41467-023-40895-6"
 
 @pytest.fixture()
 def app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
-    from tmekg.cli_crosstalk import crosstalk, study_app
+    from tmekg.cli.crosstalk import crosstalk, study_app
 
     cli = typer.Typer()
     cli.command("crosstalk")(crosstalk)

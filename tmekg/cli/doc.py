@@ -4,7 +4,7 @@ The reference is built from the click command tree behind the typer app (names, 
 defaults and help strings), not from rendered terminal output, so it does not depend on the terminal
 width or on rich's formatting. A test regenerates it and compares with the checked-in file.
 
-    python -m tmekg.clidoc > docs/cli.md
+    python -m tmekg.cli.doc > docs/cli.md
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tmekg.cli import app
 
 HEADER = """# CLI reference
 
-Generated from the commands' help text by `python -m tmekg.clidoc > docs/cli.md`; a test checks that
+Generated from the commands' help text by `python -m tmekg.cli.doc > docs/cli.md`; a test checks that
 this file matches the code. Every command also answers `--help`.
 """
 

@@ -2,7 +2,7 @@
 
 Registered in :mod:`tmekg.cli` with::
 
-    from tmekg.cli_profile import profile
+    from tmekg.cli.profile import profile
     app.command("profile")(profile)
 
 and, inside ``rank``, ``--sample`` is handled by :func:`personal_rank_table` (see docs/profiles.md).
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tmekg.cli_common import StoreOpt, spinner
-from tmekg.cli_common import domain_errors as _errors
+from tmekg.cli.common import StoreOpt, spinner
+from tmekg.cli.common import domain_errors as _errors
 from tmekg.errors import TmekgError
 
 if TYPE_CHECKING:

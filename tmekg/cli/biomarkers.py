@@ -2,7 +2,7 @@
 
 Registered in :mod:`tmekg.cli` with::
 
-    from tmekg.cli_biomarkers import biomarkers, context_diff
+    from tmekg.cli.biomarkers import biomarkers, context_diff
     app.command("biomarkers")(biomarkers)
     app.command("context-diff")(context_diff)
 
@@ -16,8 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
-from tmekg.cli_common import FormatOpt, StoreOpt
-from tmekg.cli_common import domain_errors as _errors
+from tmekg.cli.common import FormatOpt, StoreOpt
+from tmekg.cli.common import domain_errors as _errors
 from tmekg.errors import TmekgError
 
 FORMATS = ("table", "tsv", "json")

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
-from tmekg.cli_common import StoreOpt
-from tmekg.cli_common import domain_errors as _domain_errors
+from tmekg.cli.common import StoreOpt
+from tmekg.cli.common import domain_errors as _domain_errors
 from tmekg.errors import TmekgError
 
 neo4j_app = typer.Typer(

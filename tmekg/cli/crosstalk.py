@@ -2,7 +2,7 @@
 
 Registered in :mod:`tmekg.cli` with::
 
-    from tmekg.cli_crosstalk import crosstalk, study_app
+    from tmekg.cli.crosstalk import crosstalk, study_app
     app.command("crosstalk")(crosstalk)
     app.add_typer(study_app, name="study")
 
@@ -16,8 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
-from tmekg.cli_common import StoreOpt, spinner
-from tmekg.cli_common import domain_errors as _errors
+from tmekg.cli.common import StoreOpt, spinner
+from tmekg.cli.common import domain_errors as _errors
 from tmekg.errors import TmekgError
 
 FORMATS = ("table", "tsv", "json")

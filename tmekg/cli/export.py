@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from tmekg.cli_common import StoreOpt
-from tmekg.cli_common import domain_errors as _errors
-from tmekg.cli_common import spinner as _spinner
+from tmekg.cli.common import StoreOpt
+from tmekg.cli.common import domain_errors as _errors
+from tmekg.cli.common import spinner as _spinner
 from tmekg.errors import TmekgError
 
 export_app = typer.Typer(
