@@ -41,6 +41,11 @@ def props(mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> Props:
     return tuple(sorted(out))
 
 
+#: Optional provenance fields :meth:`Provenance.to_dict` writes when set.
+_OPTIONAL_FIELDS = ("evidence", "score", "context", "record", "study")
+_OPTIONAL_FIELDS += ("species", "system", "tumour", "evidence_class", "quote")
+
+
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Where a fact comes from.
@@ -63,6 +68,13 @@ class Provenance:
         Locator of the source row (``file:line``) so users can trace a fact back.
     study
         Study node id the fact was derived from, if any.
+    species, system, tumour
+        Evidence grade: ``human``/``mouse``/``other``/``none``; ``clinical``/``in_vivo``/``ex_vivo``/
+        ``in_vitro``/``computational``/``database``; ``PDAC``/``other_cancer``/``none``.
+    evidence_class
+        For database edges, the source's own evidence class (GO evidence code, score band ...).
+    quote
+        Verbatim sentence of the cited source that states the fact.
     """
 
     source: str
@@ -73,11 +85,16 @@ class Provenance:
     status: str = "verified"
     record: str | None = None
     study: str | None = None
+    species: str | None = None
+    system: str | None = None
+    tumour: str | None = None
+    evidence_class: str | None = None
+    quote: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form with empty fields left out (used by the store and sinks)."""
         out: dict[str, Any] = {"source": self.source, "version": self.version}
-        for name in ("evidence", "score", "context", "record", "study"):
+        for name in _OPTIONAL_FIELDS:
             value = getattr(self, name)
             if value not in (None, ()):
                 out[name] = list(value) if isinstance(value, tuple) else value
@@ -97,6 +114,11 @@ class Provenance:
             status=data.get("status", "verified"),
             record=data.get("record"),
             study=data.get("study"),
+            species=data.get("species"),
+            system=data.get("system"),
+            tumour=data.get("tumour"),
+            evidence_class=data.get("evidence_class"),
+            quote=data.get("quote"),
         )
 
 
