@@ -42,8 +42,18 @@ def props(mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> Props:
 
 
 #: Optional provenance fields :meth:`Provenance.to_dict` writes when set.
-_OPTIONAL_FIELDS = ("evidence", "score", "context", "record", "study")
-_OPTIONAL_FIELDS += ("species", "system", "tumour", "evidence_class", "quote")
+_OPTIONAL_FIELDS = (
+    "evidence",
+    "score",
+    "context",
+    "record",
+    "study",
+    "species",
+    "system",
+    "tumour",
+    "evidence_class",
+    "quote",
+)
 
 
 @dataclass(frozen=True, slots=True)
