@@ -26,6 +26,14 @@ SOURCE = "tmekg-curated"
 NODE_COLUMNS = ("id", "category", "name", "synonyms", "xrefs", "properties", "evidence", "status", "comment")
 EDGE_COLUMNS = ("subject", "predicate", "object", "properties", "evidence", "context", "status", "comment")
 STATUSES = ("verified", "unverified")
+#: Optional edge columns (after ``comment``, read by header): the evidence grade and the source's sentence.
+#: A grade column takes one of its listed values (empty = not graded); ``quote`` is free text.
+GRADE_VALUES: dict[str, tuple[str, ...]] = {
+    "species": ("human", "mouse", "other", "none"),
+    "system": ("clinical", "in_vivo", "ex_vivo", "in_vitro", "computational", "database"),
+    "tumour": ("PDAC", "other_cancer", "none"),
+}
+OPTIONAL_EDGE_COLUMNS = ("quote", *GRADE_VALUES)
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
 
@@ -177,7 +185,10 @@ def _provenance(
                 "evidence", f"'{item}' is not a publication id ({', '.join(schema.evidence_prefixes)})"
             )
     if required and not evidence:
-        raise fail("evidence", "every curated edge needs at least one PMID: or DOI: citation")
+        raise fail(
+            "evidence",
+            f"every curated edge needs at least one citation ({', '.join(schema.evidence_prefixes)})",
+        )
     status = row["status"].strip() or "verified"
     if status not in STATUSES:
         raise fail("status", f"'{status}' must be one of {', '.join(STATUSES)}")
@@ -189,7 +200,20 @@ def _provenance(
         context=context,
         status=status,
         record=record,
+        **_grade(row, fail),
     )
+
+
+def _grade(row: Mapping[str, str], fail: Any) -> dict[str, str | None]:
+    """The optional grade columns and quote of a row (absent column or empty cell = ``None``)."""
+    out: dict[str, str | None] = {}
+    for column in OPTIONAL_EDGE_COLUMNS:
+        value = (row.get(column) or "").strip() or None
+        allowed = GRADE_VALUES.get(column)
+        if value is not None and allowed is not None and value not in allowed:
+            raise fail(column, f"'{value}' must be one of {', '.join(allowed)}")
+        out[column] = value
+    return out
 
 
 def _split(text: str) -> tuple[str, ...]:
