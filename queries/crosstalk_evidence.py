@@ -184,6 +184,47 @@ def collect(kg: Any) -> Evidence:
     return Evidence(resource_roles(kg), dict(expression))
 
 
+def expression_evidence(
+    kg: Any, study: str | None = None, reference: bool = True, min_detection: float | None = None
+) -> Any:
+    """Per-cell-type expression evidence combined across studies and reference atlases (a DataFrame).
+
+    One row per (cell type, gene) that counts as expressed, the strongest evidence winning, with
+    columns ``cell_type`` (CellType id), ``gene`` (Gene id), ``level`` (in [0, 1]: pseudobulk mean /
+    gene maximum, marker detection fraction, or HPA ``log2(1 + nTPM) / log2(101)``), ``detection``
+    (fraction of cells, 1.0 where the source's own detection rule stands in), ``source``
+    (``study:<id>`` or a reference source such as ``hpa-blood``), ``study``, ``statistic``, ``value``,
+    ``record`` and ``via`` (the reference cell type whose profile a study cell type took, else None).
+    Rows below ``min_detection`` (``queries/crosstalk.yaml``, 0.1) do not count. Reference cell types
+    whose profile was copied into a study cell type are not listed separately.
+
+    Parameters
+    ----------
+    kg
+        An open :class:`~tmekg.graph.KnowledgeGraph`.
+    study
+        Only this study's evidence (plus the reference atlases).
+    reference
+        Include reference atlases (``hpa-blood``) and the reference profiles of study cell types.
+    min_detection
+        Override the detection threshold.
+
+    Examples
+    --------
+    >>> table = expression_evidence(kg)                                     # doctest: +SKIP
+    >>> table[(table.cell_type == "CL:0000794") & (table.gene == "HGNC.SYMBOL:ADORA2A")]  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from tmekg.queries.crosstalk_expression import COLUMNS, combined
+
+    evidence = combined(kg, study, reference, min_detection)
+    listed = set(evidence.celltypes)
+    rows = [r.as_dict() for r in evidence.best.values() if r.cell_type in listed]
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    return frame.sort_values(["cell_type", "gene"], kind="stable").reset_index(drop=True)
+
+
 def symbol(kg: Any, gene_id: str) -> str:
     """HGNC symbol of a gene id (the node name for other id kinds)."""
     if gene_id.startswith("HGNC.SYMBOL:"):
