@@ -1,15 +1,28 @@
-"""Reading source files: transparent gzip, BOM stripping, and located decoding errors."""
+"""Reading source files: transparent gzip, BOM stripping, bounded lines and located errors.
+
+Every text file is read line by line from its bytes (:class:`TextLines`), so a byte that is not UTF-8
+is reported with its real line and column, a UTF-16 file is recognised by its byte-order mark, a line
+longer than :data:`MAX_LINE_BYTES` is an error before it is held in memory, and a directory, an
+unreadable or a damaged gzip file is one :class:`LoaderError` naming the file. Rows read per file
+are kept in a :func:`file_ledger` (the build report's "rows read vs expected").
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import gzip
-import io
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from tmekg.errors import LoaderError
+
+MAX_LINE_BYTES = 16 * 1024 * 1024  # longest line (and csv field) a source file may have: 16 MiB
+_UTF16_BOMS = {b"\xff\xfe": "UTF-16 little-endian", b"\xfe\xff": "UTF-16 big-endian"}
+_LEDGER: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar("tmekg_ledger", default=None)
 
 
 def resolve(path: str | Path) -> Path:
@@ -76,28 +89,178 @@ def packaged_yaml(package: str, name: str) -> Any:
     return yaml.safe_load(resources.files(package).joinpath(name).read_text(encoding="utf-8"))
 
 
-def open_text(path: str | Path, encoding: str = "utf-8-sig") -> IO[str]:
-    """Open a text file, gzip-compressed or not, stripping a UTF-8 BOM.
+# -- the ledger of rows read ---------------------------------------------------------------------------
+@contextlib.contextmanager
+def file_ledger() -> Iterator[dict[str, int]]:
+    """Collect ``{file path: data rows read}`` for every file read to its end inside the block.
 
-    Decoding errors are raised as :class:`LoaderError` naming the file and line when read through
-    :func:`read_lines` or :func:`read_table`.
+    >>> with file_ledger() as rows:
+    ...     pass
+    >>> rows
+    {}
+    """
+    ledger: dict[str, int] = {}
+    token = _LEDGER.set(ledger)
+    try:
+        yield ledger
+    finally:
+        _LEDGER.reset(token)
+
+
+def note_rows(path: str | Path, rows: int) -> None:
+    """Record that ``path`` was read to its end with ``rows`` data rows (no-op outside a ledger)."""
+    ledger = _LEDGER.get()
+    if ledger is not None:
+        ledger[str(path)] = rows
+
+
+# -- opening -------------------------------------------------------------------------------------------
+def open_binary(path: str | Path) -> IO[bytes]:
+    """The bytes of ``path`` (or ``path.gz``), decompressed if gzipped; OS errors become one line."""
+    p = resolve(path)
+    try:
+        return gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb")
+    except OSError as exc:
+        raise LoaderError(os_problem(exc), path=p) from None
+
+
+def os_problem(exc: OSError) -> str:
+    """A short reason for an :class:`OSError` met while reading (directory, permission, ...).
+
+    >>> os_problem(IsADirectoryError(21, "Is a directory"))
+    'is a directory, expected a file'
+    """
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, expected a file"
+    if isinstance(exc, PermissionError):
+        return "permission denied (cannot read the file)"
+    if isinstance(exc, gzip.BadGzipFile):
+        return f"not a gzip file ({exc})"
+    return f"cannot read ({exc.strerror or exc})"
+
+
+def open_text(path: str | Path) -> TextLines:
+    """Open a text file, gzip-compressed or not, as UTF-8 lines (a UTF-8 BOM is stripped).
+
+    Bytes that are not UTF-8, UTF-16 files, NUL bytes, over-long lines and damaged gzip streams raise
+    :class:`LoaderError` naming the file and the line (see :class:`TextLines`).
     """
     p = resolve(path)
-    raw: IO[bytes] = gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+    return TextLines(open_binary(p), p, MAX_LINE_BYTES)
 
 
 def read_bytes(path: str | Path) -> bytes:
     """Whole file content, decompressed if gzipped."""
     p = resolve(path)
-    if p.suffix == ".gz":
-        try:
+    try:
+        if p.suffix == ".gz":
             return gzip.decompress(p.read_bytes())
-        except (OSError, EOFError) as exc:
-            raise LoaderError(f"corrupt gzip file ({exc})", path=p) from exc
-    return p.read_bytes()
+        return p.read_bytes()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise LoaderError(f"corrupt gzip file ({exc})", path=p) from exc
+    except OSError as exc:
+        raise LoaderError(os_problem(exc), path=p) from None
 
 
+class TextLines:
+    """UTF-8 lines of a binary stream, each decoded on its own so errors name the real line.
+
+    ``line`` is the number of the last line returned; ``ended_with_newline`` says whether it had a line
+    terminator (a file cut mid-line has none); ``rows`` counts lines that are neither blank nor start
+    with ``#`` / ``!`` (comment and header conventions of the line formats), noted in the ledger at EOF.
+
+    >>> import io
+    >>> lines = TextLines(io.BytesIO(b"a\\tb\\n1\\t\\xe9\\n"), Path("x.tsv"))
+    >>> lines.readline()
+    'a\\tb\\n'
+    >>> lines.readline()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tmekg.errors.LoaderError: x.tsv:2: not valid UTF-8: byte 0xe9 at column 3 (...)
+    """
+
+    def __init__(self, raw: IO[bytes], path: Path, limit: int | None = None) -> None:
+        self.raw, self.path, self.limit = raw, path, limit or MAX_LINE_BYTES
+        self.line, self.rows, self.ended_with_newline, self.eof = 0, 0, True, False
+
+    def __enter__(self) -> TextLines:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        text = self.readline()
+        if not text:
+            raise StopIteration
+        return text
+
+    def close(self) -> None:
+        """Close the underlying stream."""
+        self.raw.close()
+
+    def read(self) -> str:
+        """The rest of the file (line by line, with the same checks)."""
+        return "".join(self)
+
+    def readline(self) -> str:
+        """The next line with its terminator, ``""`` at the end of the file."""
+        chunk = self._next_bytes()
+        if not chunk:
+            if not self.eof:
+                self.eof = True
+                note_rows(self.path, self.rows)
+            return ""
+        self.line += 1
+        self.ended_with_newline = chunk.endswith(b"\n")
+        text = self._decode(self._checked(chunk))
+        if text.strip() and text[0] not in "#!":
+            self.rows += 1
+        return text
+
+    def _next_bytes(self) -> bytes:
+        try:
+            chunk = self.raw.readline(self.limit + 1)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise LoaderError(f"truncated or corrupt gzip file ({exc})", self.path, self.line + 1) from None
+        except OSError as exc:
+            raise LoaderError(os_problem(exc), self.path, self.line + 1) from None
+        if len(chunk) > self.limit:
+            raise LoaderError(
+                f"line longer than {self.limit // 2**20} MiB (not a text table, or a damaged file)",
+                self.path,
+                self.line + 1,
+            )
+        return chunk
+
+    def _checked(self, chunk: bytes) -> bytes:
+        if self.line == 1:
+            for bom, name in _UTF16_BOMS.items():
+                if chunk.startswith(bom):
+                    raise LoaderError(f"{name} text, not UTF-8: save the file as UTF-8", self.path, 1)
+            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+        if b"\x00" in chunk:
+            column = chunk.index(b"\x00") + 1
+            hint = "UTF-16 text or a binary file? save as UTF-8 text"
+            raise LoaderError(f"NUL byte at column {column} ({hint})", self.path, self.line)
+        return chunk
+
+    def _decode(self, chunk: bytes) -> str:
+        try:
+            return chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = chunk[exc.start]
+            column = len(chunk[: exc.start].decode("utf-8", errors="replace")) + 1
+            hint = "Latin-1 / Windows text? save the file as UTF-8" if byte >= 0x80 else exc.reason
+            raise LoaderError(
+                f"not valid UTF-8: byte 0x{byte:02x} at column {column} ({hint})", self.path, self.line
+            ) from None
+
+
+# -- delimited tables ----------------------------------------------------------------------------------
 def read_table(
     path: str | Path,
     delimiter: str = "\t",
@@ -110,59 +273,80 @@ def read_table(
 
     Lines starting with ``comment`` (if given) are skipped; ``quoted=False`` reads quote characters
     literally (plain TSV); ``pad_short=True`` accepts rows that lack trailing empty fields (as
-    Human-GEM's ``metabolites.tsv`` has) and pads them with ``""``. Raises :class:`LoaderError` for an empty
-    file, missing required columns, rows with the wrong number of fields, or bytes that are not valid
-    text; each error names file, line and field.
+    Human-GEM's ``metabolites.tsv`` has) and pads them with ``""``, except a last line without line
+    end (a file cut mid-line). Raises :class:`LoaderError` for an empty file, missing required columns,
+    rows with the wrong number of fields, a quoted field left open at the end of the file, fields over
+    :data:`MAX_LINE_BYTES`, or bytes that are not valid text; each error names file, line and field.
+    The number of data rows is noted in the :func:`file_ledger`.
     """
     p = resolve(path)
+    csv.field_size_limit(MAX_LINE_BYTES)
     with open_text(p) as handle:
-        position = [0]
-        lines = _checked_lines(handle, p, position, comment)
-        reader = csv.reader(
-            lines, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
-        )
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise LoaderError("empty file (no header line)", path=p, line=1) from None
-        header = [h.strip() for h in header]
-        missing = [c for c in required if c not in header]
-        if missing:
-            hint = "" if delimiter in "".join(header) or len(header) > 1 else " (wrong delimiter?)"
-            raise LoaderError(
-                f"missing column(s) {', '.join(missing)}{hint}; found {header[:12]}",
-                path=p,
-                line=position[0],
-                field=missing[0],
-            )
-        for row in reader:
+        lines = _uncommented(handle, comment)
+        options: dict[str, Any] = {"quoting": csv.QUOTE_MINIMAL, "strict": True} if quoted else {}
+        reader = csv.reader(lines, delimiter=delimiter, **({"quoting": csv.QUOTE_NONE} | options))
+        header = _header(reader, handle, p, required, delimiter)
+        rows = 0
+        while (row := _next_row(reader, handle, p)) is not None:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
-            if pad_short and len(row) < len(header):
-                row = row + [""] * (len(header) - len(row))
-            if len(row) != len(header):
-                raise LoaderError(
-                    f"expected {len(header)} fields, found {len(row)} (truncated line or wrong delimiter?)",
-                    path=p,
-                    line=position[0],
-                )
-            yield position[0], dict(zip(header, row, strict=True))
+            row = _fitted(row, header, handle, p, pad_short)
+            rows += 1
+            yield handle.line, dict(zip(header, row, strict=True))
+        note_rows(p, rows)
 
 
-def _checked_lines(handle: IO[str], path: Path, position: list[int], comment: str | None) -> Iterator[str]:
-    """Yield lines, keeping the current physical line number in ``position[0]``."""
-    line_no = 0
-    while True:
-        try:
-            line = handle.readline()
-        except UnicodeDecodeError as exc:
-            raise LoaderError(f"not valid UTF-8 text ({exc.reason})", path=path, line=line_no + 1) from None
-        except (OSError, EOFError) as exc:
-            raise LoaderError(f"unreadable or truncated file ({exc})", path=path, line=line_no + 1) from None
-        if not line:
-            return
-        line_no += 1
-        position[0] = line_no
-        if comment and line.startswith(comment):
-            continue
-        yield line
+def _uncommented(handle: TextLines, comment: str | None) -> Iterator[str]:
+    for line in handle:
+        if not (comment and line.startswith(comment)):
+            yield line
+
+
+def _next_row(reader: Any, handle: TextLines, path: Path) -> list[str] | None:
+    """The next parsed record, ``None`` at the end; csv errors become located :class:`LoaderError`."""
+    start = handle.line + 1
+    try:
+        return next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as exc:
+        text = str(exc)
+        if "unexpected end of data" in text:
+            text = f"the file ends inside a quoted field opened on line {start} (truncated file?)"
+        elif "field larger than field limit" in text:
+            text = (
+                f"field longer than {csv.field_size_limit() // 2**20} MiB (unbalanced quote or damaged file?)"
+            )
+        else:
+            text = f"malformed delimited text ({text})"
+        raise LoaderError(text, path=path, line=handle.line) from None
+
+
+def _header(
+    reader: Any, handle: TextLines, path: Path, required: tuple[str, ...], delimiter: str
+) -> list[str]:
+    found = _next_row(reader, handle, path)
+    if found is None:
+        raise LoaderError("empty file (no header line)", path=path, line=1)
+    header = [h.strip() for h in found]
+    missing = [c for c in required if c not in header]
+    if missing:
+        hint = "" if delimiter in "".join(header) or len(header) > 1 else " (wrong delimiter?)"
+        raise LoaderError(
+            f"missing column(s) {', '.join(missing)}{hint}; found {header[:12]}",
+            path=path,
+            line=handle.line,
+            field=missing[0],
+        )
+    return header
+
+
+def _fitted(row: list[str], header: list[str], handle: TextLines, path: Path, pad_short: bool) -> list[str]:
+    """``row`` with as many fields as ``header`` (short rows padded when allowed), else an error."""
+    if len(row) == len(header):
+        return row
+    cut = not handle.ended_with_newline
+    if pad_short and len(row) < len(header) and not cut:
+        return row + [""] * (len(header) - len(row))
+    why = "the file ends mid-line: truncated file?" if cut else "truncated line or wrong delimiter?"
+    raise LoaderError(f"expected {len(header)} fields, found {len(row)} ({why})", path=path, line=handle.line)
