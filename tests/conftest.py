@@ -7,6 +7,7 @@ skip with a clear reason when it is absent.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,19 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = Path(os.environ.get("TMEKG_SHARED_DATA", REPO.parent / "shared" / "data"))
+# test-harness settings (where the test data, a Bolt server or Chromium is), kept by the env fixture
+HARNESS_ENV = ("TMEKG_SHARED_DATA", "TMEKG_TEST_", "TMEKG_CHROMIUM", "TMEKG_ARCADEDB_")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_tmekg_environment() -> Iterator[None]:
+    """Tests never see the caller's ``TMEKG_*`` settings (store, data dir, workers, ...); only the
+    variables that configure the test harness itself (:data:`HARNESS_ENV`) stay. Session-scoped and
+    autouse, so it runs before the session fixtures that build stores."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("TMEKG_") and not n.startswith(HARNESS_ENV)]:
+            patch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")
