@@ -12,7 +12,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import mmap
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from tmekg.config import store_path
 from tmekg.errors import NotFoundError
 from tmekg.model import Edge, Node
-from tmekg.store import ARRAYS, edge_from_dict, node_from_dict, read_manifest, snapshot_dir
+from tmekg.store import edge_from_dict, node_from_dict, read_manifest, snapshot_dir
+from tmekg.store_check import check_digest, checked_bytes, damaged, load_arrays, parse_line
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -48,28 +48,28 @@ class KnowledgeGraph:
     """
 
     def __init__(self, snapshot: Path) -> None:
-        import numpy as np
 
         self.path = snapshot
-        self.manifest: dict[str, Any] = read_manifest(snapshot)
-        with open(snapshot / "nodes.jsonl", encoding="utf-8") as handle:
-            self._nodes: list[Node] = [node_from_dict(json.loads(line)) for line in handle]
+        self.manifest: dict[str, Any] = read_manifest(snapshot)  # checks files and sizes (tmekg.store_check)
+        self._nodes: list[Node] = _parse_nodes(snapshot, self.manifest)
         self._row = {n.id: i for i, n in enumerate(self._nodes)}
-        arrays = {name: np.load(snapshot / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
+        self._edges_file = open(snapshot / "edges.jsonl", "rb")  # noqa: SIM115
+        size = self._edges_file.seek(0, 2)
+        self._edges_map = mmap.mmap(self._edges_file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._edges_checked = False  # edges.jsonl's checksum is checked on first use of a full record
+        arrays = load_arrays(snapshot, self.manifest, size)
         self.edge_index: np.ndarray = arrays["edge_index"]
         self.edge_offsets: np.ndarray = arrays["edge_offsets"]
         self.edge_sign: np.ndarray = arrays["edge_sign"]
         self.edge_score: np.ndarray = arrays["edge_score"]
         self.edge_unverified: np.ndarray = arrays["edge_unverified"]
         self.predicates: list[str] = list(self.manifest["predicates"])
-        self._edges_file = open(snapshot / "edges.jsonl", "rb")  # noqa: SIM115
-        size = self._edges_file.seek(0, 2)
-        self._edges_map = mmap.mmap(self._edges_file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
 
     @cached_property
     def edge_contexts(self) -> dict[int, list[str]]:
         """Edge row -> the Context ids it is restricted to (edges absent here are context-free)."""
-        raw = json.loads((self.path / "edge_contexts.json").read_text(encoding="utf-8"))
+        name = "edge_contexts.json"
+        raw = parse_line(self.path / name, 1, checked_bytes(self.path, name, self.manifest))
         return {int(k): v for k, v in raw.items()}
 
     @classmethod
@@ -178,8 +178,28 @@ class KnowledgeGraph:
         For bulk exports that only flatten records (the Neo4j writer): about twice as fast as
         :meth:`edge`.
         """
+        if not self._edges_checked:
+            check_digest(self.path / "edges.jsonl", self._edges_map, self.manifest)
+            self._edges_checked = True
         start, end = int(self.edge_offsets[i]), int(self.edge_offsets[i + 1])
-        return json.loads(self._edges_map[start:end])
+        return parse_line(self.path / "edges.jsonl", i + 1, self._edges_map[start:end])
+
+    def check_edge_records(self) -> None:
+        """Parse every edge record and check it against the edge arrays (``tmekg stats --verify``)."""
+        path = self.path / "edges.jsonl"
+        for i in range(self.edge_count):
+            record = self.edge_record(i)
+            s, o, p = (int(x) for x in self.edge_index[i])
+            try:
+                same = (record["subject"], record["object"], record["predicate"]) == (
+                    self._nodes[s].id,
+                    self._nodes[o].id,
+                    self.predicates[p],
+                )
+            except (KeyError, TypeError):
+                same = False
+            if not same:
+                raise damaged(path, f"line {i + 1}: the record does not match edge_index.npy row {i}")
 
     def edges(self, predicate: str | None = None) -> Iterator[Edge]:
         """Iterate over full edge records, optionally of one predicate."""
@@ -303,3 +323,15 @@ def _match_rank(node: Node, query: str) -> int | None:
     if any(query in t for t in (name, *synonyms, *ids)):
         return 4
     return None
+
+
+def _parse_nodes(snapshot: Path, manifest: dict[str, Any]) -> list[Node]:
+    """The checksummed node table; a record that does not parse is store damage, not a traceback."""
+    path = snapshot / "nodes.jsonl"
+    nodes = []
+    for line_no, line in enumerate(checked_bytes(snapshot, path.name, manifest).splitlines(), 1):
+        try:
+            nodes.append(node_from_dict(parse_line(path, line_no, line)))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise damaged(path, f"line {line_no}: not a node record ({exc})") from None
+    return nodes

@@ -101,8 +101,24 @@ def build_store(
 
     ``extra`` adds ``(source name, records)`` pairs after the planned sources (study outputs loaded
     with ``tmekg study load``). Nothing is written unless every source loads and the merged graph
-    validates; the previous store stays live on any error.
+    validates; the previous store stays live on any error. The store's write lock is taken before
+    anything is read (:mod:`tmekg.store_lock`): a second writer is refused at once.
     """
+    from tmekg.store_lock import store_lock
+
+    with store_lock(store_path(store), "tmekg build"):
+        return _build_store(store, sources, data, kb, paths, progress, extra)
+
+
+def _build_store(
+    store: str | Path | None,
+    sources: Iterable[str] | None,
+    data: str | Path | None,
+    kb: str | Path | None,
+    paths: dict[str, str | Path] | None,
+    progress: Progress | None,
+    extra: Sequence[tuple[str, Iterable[Node | Edge]]],
+) -> BuildResult:
     from tmekg.loaders import get_source
 
     started = time.perf_counter()
@@ -131,7 +147,7 @@ def build_store(
     graph = _immunotherapy_classes(_normalised(builder))
     for name, report in reports.items():
         graph.sources.setdefault(name, SourceReport()).loader.update(report.to_dict())
-    files = _gene_report(graph, canon)
+    files = {**_gene_report(graph, canon), **_evidence_files(graph, builder)}
     meta = {
         name: {"version": get_source(name).version, "licence": get_source(name).licence}
         for name, _ in plan.use
@@ -153,6 +169,14 @@ def build_store(
         skipped=plan.skipped,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _evidence_files(graph: BuiltGraph, builder: GraphBuilder) -> dict[str, bytes]:
+    """Per-edge grades and the contradictions found while merging (docs/evidence-grades.md)."""
+    from tmekg.conflicts import conflict_files
+    from tmekg.grades import grade_files
+
+    return {**grade_files(graph.edges), **conflict_files(builder.conflicts, graph.edges)}
 
 
 def _build_inputs(

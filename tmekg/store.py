@@ -26,14 +26,13 @@ edges opens in well under a second; full edge records are parsed lazily.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,10 +41,18 @@ from tmekg.build import BuiltGraph
 from tmekg.errors import StoreError
 from tmekg.model import Edge, Node, Provenance
 from tmekg.schema import Schema, load_schema
+from tmekg.store_check import (  # noqa: F401 (re-exported)
+    CURRENT,
+    FORMAT,
+    FORMAT_VERSION,
+    content_hash,
+    describe_os_error,
+    read_manifest,
+    snapshot_dir,
+    verify,
+)
+from tmekg.store_lock import store_lock
 
-FORMAT = "tmekg-store"
-FORMAT_VERSION = 1
-CURRENT = "CURRENT"
 ARRAYS = ("edge_index", "edge_offsets", "edge_sign", "edge_score", "edge_unverified")
 
 
@@ -154,31 +161,46 @@ def write_store(
     """
     schema = schema or load_schema()
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    with _lock(root):
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    with store_lock(root, "writing the store"):
         try:
-            for name, data in (files or {}).items():
-                _write_file(tmp / name, data)
-            written = _write_snapshot(graph, tmp, schema)
-            manifest = _manifest(graph, written, sources or {}, schema)
-            if build:
-                manifest["build"] = dict(build)
-            _write_file(
-                tmp / "manifest.json", (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
-            )
-            digest = _content_hash(tmp)
-            final = root / f"snap-{digest[:16]}"
-            if final.exists():
-                shutil.rmtree(tmp)
-            else:
-                os.rename(tmp, final)
-            _fsync_dir(root)
-            _switch_current(root, final.name)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            final = _new_snapshot(graph, root, sources or {}, schema, files or {}, build)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write the store at {root}: {describe_os_error(exc)}; "
+                "nothing was changed (the previous snapshot is still live)"
+            ) from None
         _remove_stale(root, keep=final.name)
+    return final
+
+
+def _new_snapshot(
+    graph: BuiltGraph,
+    root: Path,
+    sources: Mapping[str, Mapping[str, Any]],
+    schema: Schema,
+    files: Mapping[str, bytes],
+    build: Mapping[str, Any] | None,
+) -> Path:
+    """Write a snapshot into a temporary folder, rename it into place and switch ``CURRENT`` to it."""
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        for name, data in files.items():
+            _write_file(tmp / name, data)
+        written = _write_snapshot(graph, tmp, schema)
+        manifest = _manifest(graph, written, sources, schema)
+        if build:
+            manifest["build"] = dict(build)
+        _write_file(tmp / "manifest.json", (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
+        final = root / f"snap-{content_hash(tmp)[:16]}"
+        if final.exists():
+            shutil.rmtree(tmp)
+        else:
+            os.rename(tmp, final)
+        _fsync_dir(root)
+        _switch_current(root, final.name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return final
 
 
@@ -256,13 +278,6 @@ def _manifest(
     }
 
 
-def _content_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def _write_file(path: Path, data: bytes) -> None:
     with open(path, "wb") as handle:
         handle.write(data)
@@ -294,58 +309,3 @@ def _remove_stale(root: Path, keep: str) -> None:
         stale_snapshot = path.name.startswith("snap-") and path.name != keep
         if stale_snapshot or path.name.startswith(".tmp-"):
             shutil.rmtree(path, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _lock(root: Path) -> Iterator[None]:
-    """Exclusive lock so that two builds never interleave on one store."""
-    import fcntl
-
-    with open(root / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreError(f"another tmekg process is writing the store at {root}") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-# -- reading -----------------------------------------------------------------------------------
-def snapshot_dir(root: str | Path) -> Path:
-    """The live snapshot directory of the store at ``root``."""
-    root = Path(root)
-    current = root / CURRENT
-    if not current.exists():
-        raise StoreError(f"no tmekg store at {root} (run `tmekg build` first, or pass --store)")
-    snap = root / current.read_text().strip()
-    if not (snap / "manifest.json").exists():
-        raise StoreError(f"store at {root} is damaged: snapshot {snap.name} is missing")
-    return snap
-
-
-def read_manifest(snapshot: Path) -> dict[str, Any]:
-    """Read and check a snapshot manifest."""
-    try:
-        manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"cannot read {snapshot / 'manifest.json'}: {exc}") from exc
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
-        raise StoreError(
-            f"{snapshot} is not a tmekg store of format version {FORMAT_VERSION} "
-            f"(found {manifest.get('format')} {manifest.get('format_version')}); rebuild with `tmekg build`"
-        )
-    for name, info in manifest["files"].items():
-        path = snapshot / name
-        if not path.exists() or path.stat().st_size != info["bytes"]:
-            raise StoreError(f"store file {path} is missing or truncated; rebuild with `tmekg build`")
-    return manifest
-
-
-def verify(snapshot: Path) -> None:
-    """Check every file's sha256 against the manifest (slower than opening)."""
-    manifest = read_manifest(snapshot)
-    for name, info in manifest["files"].items():
-        if hashlib.sha256((snapshot / name).read_bytes()).hexdigest() != info["sha256"]:
-            raise StoreError(f"store file {snapshot / name} does not match its checksum")

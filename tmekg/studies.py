@@ -52,6 +52,7 @@ class StudySpec:
     name: str | None = None
     alpha: float = 0.05
     options: dict[str, Any] = field(default_factory=dict)
+    sha256: str | None = None  # of the file's content when it was registered (None in older registries)
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -67,8 +68,17 @@ class StudySpec:
         return f"{self.format} {Path(self.path).name}"
 
     def same_file(self, other: StudySpec) -> bool:
-        """True if both specs load the same file for the same study."""
-        return (self.study_id, self.format, self.path) == (other.study_id, other.format, other.path)
+        """True if both specs read the same data: the same resolved path (symlinks, ``./x`` and ``x``,
+        hard links), or files with identical content (a copy under another name) in the same format.
+        """
+        if self.format != other.format:
+            return False
+        if self.path == other.path or (self.sha256 and self.sha256 == other.sha256):
+            return True
+        try:
+            return os.path.samefile(self.path, other.path)
+        except OSError:
+            return False
 
 
 @dataclass
@@ -161,10 +171,56 @@ def load_study(
     KB and per-source folders recorded in its manifest) unless ``data`` or ``kb`` say otherwise. The
     previous store stays live, and the registry unchanged, if anything fails.
     """
-    from tmekg.pipeline import build_store
+    from tmekg.store_lock import store_lock
 
     root = store_path(store)
-    studies = [s for s in list_studies(root) if not s.same_file(spec)] + [spec]
+    with store_lock(root, f"tmekg study load {Path(spec.path).name}"):
+        spec.sha256 = file_sha256(spec.path)
+        studies = _replace_entry(list_studies(root), spec, root)
+        return _rebuild(root, studies, sources, data, kb, progress)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a study file's bytes (the registry's content key); unreadable -> LoaderError."""
+    import hashlib
+
+    from tmekg.errors import LoaderError
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise LoaderError(f"cannot read the study file ({exc.strerror or exc})", path=path) from None
+    return digest.hexdigest()
+
+
+def _replace_entry(registered: list[StudySpec], spec: StudySpec, root: Path) -> list[StudySpec]:
+    """The registry with ``spec`` added, replacing its own earlier entry (same data, same study).
+
+    The same data registered under another study id is refused: its records would count twice.
+    """
+    for old in registered:
+        if old.same_file(spec) and old.study_id != spec.study_id:
+            raise TmekgError(
+                f"{spec.path} holds the same data as {old.path}, already registered as study "
+                f"{old.study_id} in {root / REGISTRY}; remove it first (`tmekg study remove {old.study_id}`)"
+            )
+    return [s for s in registered if not s.same_file(spec)] + [spec]
+
+
+def _rebuild(
+    root: Path,
+    studies: list[StudySpec],
+    sources: Iterable[str] | None,
+    data: str | Path | None,
+    kb: str | Path | None,
+    progress: Callable[[str], None] | None,
+) -> StudyLoadResult:
+    """Rebuild the store with ``studies`` and write the registry (the caller holds the store lock)."""
+    from tmekg.pipeline import build_store
+
     index, previous, inputs = _current(root)
     sources = list(sources) if sources else previous
     loaded = [(s, *study_records(s, index)) for s in studies]
@@ -172,8 +228,7 @@ def load_study(
     data, kb, paths = _inputs(inputs, data, kb)
     result = build_store(root, sources, data, kb, paths, progress=progress, extra=extra)
     _write_registry(root, studies)
-    reports = {s.label: report.to_dict() for s, _, _, report in loaded}
-    return StudyLoadResult(result, reports, studies)
+    return StudyLoadResult(result, {s.label: r.to_dict() for s, _, _, r in loaded}, studies)
 
 
 def remove_study(
@@ -184,20 +239,15 @@ def remove_study(
     progress: Callable[[str], None] | None = None,
 ) -> StudyLoadResult:
     """Unregister every file of ``study_id`` and rebuild the store without it (inputs: see load_study)."""
-    from tmekg.pipeline import build_store
+    from tmekg.store_lock import store_lock
 
     root = store_path(store)
-    before = list_studies(root)
-    studies = [s for s in before if s.study_id != study_id]
-    if len(studies) == len(before):
-        raise TmekgError(f"no study '{study_id}' in {root / REGISTRY} (see `tmekg study list`)")
-    index, previous, inputs = _current(root)
-    loaded = [(s, *study_records(s, index)) for s in studies]
-    extra = [(source, records) for _, source, records, _ in loaded]
-    data, kb, paths = _inputs(inputs, data, kb)
-    result = build_store(root, previous, data, kb, paths, progress=progress, extra=extra)
-    _write_registry(root, studies)
-    return StudyLoadResult(result, {s.label: r.to_dict() for s, _, _, r in loaded}, studies)
+    with store_lock(root, f"tmekg study remove {study_id}"):
+        before = list_studies(root)
+        studies = [s for s in before if s.study_id != study_id]
+        if len(studies) == len(before):
+            raise TmekgError(f"no study '{study_id}' in {root / REGISTRY} (see `tmekg study list`)")
+        return _rebuild(root, studies, None, data, kb, progress)
 
 
 def _inputs(
@@ -234,8 +284,15 @@ def _current(root: Path) -> tuple[tuple[dict, dict] | None, list[str] | None, tu
 
 
 def _write_registry(root: Path, studies: list[StudySpec]) -> None:
-    root.mkdir(parents=True, exist_ok=True)
+    """Replace ``studies.json`` atomically (temporary file, fsync, rename)."""
     tmp = root / f".{REGISTRY}.tmp"
     doc = {"studies": [asdict(s) for s in studies]}
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, root / REGISTRY)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, root / REGISTRY)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TmekgError(f"cannot write {root / REGISTRY}: {exc.strerror or exc}") from None

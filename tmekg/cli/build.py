@@ -38,13 +38,16 @@ def build(
 
     Example: tmekg build --data-dir ../shared/data --sources all --report build-report.json
     """
+    from tmekg.config import store_path
     from tmekg.pipeline import build_store
     from tmekg.render import console
+    from tmekg.store_lock import store_lock
     from tmekg.studies import registered_extras
 
     names, paths = _sources_from(sources, config)
     con = console(quiet=quiet)
-    with con.status("building") as status:
+    # the lock covers the study registry read too, and refuses a second writer before any loading
+    with store_lock(store_path(store), "tmekg build"), con.status("building") as status:
         result = build_store(
             store=store,
             sources=names,
