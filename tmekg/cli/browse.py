@@ -14,6 +14,10 @@ from tmekg.cli.common import domain_errors as _domain_errors
 def stats(
     store: StoreOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON document.")] = False,
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Check every file's SHA-256 and parse every record first (slower)."),
+    ] = False,
 ) -> None:
     """Counts of nodes per category, edges per predicate, and per source.
 
@@ -22,6 +26,13 @@ def stats(
     from tmekg.explore import stats as get_stats
     from tmekg.render import emit
 
+    if verify:
+        from tmekg.config import store_path
+        from tmekg.store import snapshot_dir
+        from tmekg.store import verify as verify_store
+
+        done = verify_store(snapshot_dir(store_path(store)))
+        typer.echo(f"verified {done['snapshot']}: {done['files']} files, {done['bytes']} bytes", err=True)
     doc = get_stats(store)
     if as_json:
         typer.echo(json.dumps(doc, indent=2, sort_keys=True))
