@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from tmekg.errors import LoaderError
-from tmekg.io import resolve
+from tmekg.io import read_frame, resolve
 from tmekg.loaders.study_common import (
     ACTIVE_IN,
     REACTION,
@@ -92,10 +92,7 @@ def _find(folder: Path, name: str) -> Path | None:
 def _read(path: Path) -> Any:
     import pandas as pd
 
-    try:
-        frame = pd.read_csv(path, sep="\t", index_col=0)
-    except (ValueError, OSError, EOFError) as exc:
-        raise LoaderError(f"unreadable Compass table ({exc})", path=path) from None
+    frame = read_frame(path, "Compass table", sep="\t", index_col=0)
     if frame.shape[1] == 0:
         raise LoaderError("no cell-group columns (wrong delimiter?)", path=path, line=1)
     return frame.apply(pd.to_numeric, errors="coerce")
@@ -242,17 +239,15 @@ def _metadata_file(root: Path, ctx: StudyContext, name: str) -> Path:
 
 
 def _met_metadata(root: Path, ctx: StudyContext) -> dict[str, dict]:
-    import pandas as pd
 
-    frame = pd.read_csv(_metadata_file(root, ctx, "met_md.csv"), dtype=str)
+    frame = read_frame(_metadata_file(root, ctx, "met_md.csv"), "Compass metadata", dtype=str)
     _require(frame, ("met", "metName", "hmdbID"), "met_md.csv", root)
     return frame.drop_duplicates("met").set_index("met").to_dict("index")
 
 
 def _rxn_metadata(root: Path, ctx: StudyContext) -> dict[str, dict]:
-    import pandas as pd
 
-    frame = pd.read_csv(_metadata_file(root, ctx, "rxn_md.csv"), dtype=str)
+    frame = read_frame(_metadata_file(root, ctx, "rxn_md.csv"), "Compass metadata", dtype=str)
     _require(frame, ("rxn_code_nodirection", "rxn_name_long", "rxn_formula"), "rxn_md.csv", root)
     return frame.drop_duplicates("rxn_code_nodirection").set_index("rxn_code_nodirection").to_dict("index")
 

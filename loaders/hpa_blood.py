@@ -152,14 +152,10 @@ def read_expression(path: Path, mapping: CellTypeMap, report: LoadReport) -> tup
 
 def _frame(path: Path) -> Any:
     """The table as strings, with each row's physical line number (header = line 1)."""
-    import pandas as pd
+    from tmekg.io import read_frame
 
-    try:
-        frame = pd.read_csv(
-            path, sep="\t", dtype=str, keep_default_na=False, quoting=3, skip_blank_lines=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, EOFError) as exc:
-        raise LoaderError(f"unreadable table ({exc})", path=path) from None
+    options = {"sep": "\t", "dtype": str, "keep_default_na": False, "quoting": 3, "skip_blank_lines": False}
+    frame = read_frame(path, "HPA blood table", **options)
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise LoaderError(

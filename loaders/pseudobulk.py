@@ -68,12 +68,10 @@ def _read_table(path: Path, report: StudyReport, ctx: StudyContext) -> tuple[lis
     import pandas as pd
 
     header = header_of(path)
-    try:
-        frame = pd.read_csv(
-            path, sep=delimiter_of(path), header=None, skiprows=1, dtype=str, keep_default_na=False
-        )
-    except (ValueError, OSError, EOFError) as exc:
-        raise LoaderError(f"unreadable matrix ({exc})", path=path) from None
+    from tmekg.io import read_frame
+
+    sep = delimiter_of(path)
+    frame = read_frame(path, "matrix", sep=sep, header=None, skiprows=1, dtype=str, keep_default_na=False)
     if frame.shape[1] != len(header) or frame.shape[1] < 2:
         raise LoaderError(
             f"header has {len(header)} fields but rows have {frame.shape[1]} (wrong delimiter?)",

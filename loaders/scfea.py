@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from tmekg.errors import LoaderError
+from tmekg.io import read_frame
 from tmekg.loaders.study_common import (
     ACTIVE_IN,
     REACTION,
@@ -94,9 +95,8 @@ def _file(folder: Path, kind: str, ctx: StudyContext) -> Path | None:
 
 
 def _cell_types(path: Path, report: StudyReport) -> dict[str, str]:
-    import pandas as pd
 
-    frame = pd.read_csv(path, sep=delimiter_of(path), dtype=str)
+    frame = read_frame(path, "cell table", sep=delimiter_of(path), dtype=str)
     if frame.shape[1] < 2:
         raise LoaderError("the cell table needs two columns: cell id, cell type", path=path, line=1)
     cells, labels = frame.iloc[:, 0].str.strip(), frame.iloc[:, 1].str.strip()
@@ -109,9 +109,8 @@ def _cell_types(path: Path, report: StudyReport) -> dict[str, str]:
 def _modules(path: Path | None) -> dict[str, dict[str, str]]:
     if path is None:
         return {}
-    import pandas as pd
 
-    frame = pd.read_csv(path, dtype=str, index_col=0)
+    frame = read_frame(path, "scFEA module table", dtype=str, index_col=0)
     needed = ("Compound_IN_name", "Compound_IN_ID", "Compound_OUT_name", "Compound_OUT_ID")
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -123,7 +122,7 @@ def _aggregate(path: Path, labels: dict[str, str], report: StudyReport, ctx: Stu
     """Mean per mapped cell type (rows) of each column, as a DataFrame indexed by cell-type id."""
     import pandas as pd
 
-    frame = pd.read_csv(path, index_col=0).apply(pd.to_numeric, errors="coerce")
+    frame = read_frame(path, "scFEA table", index_col=0).apply(pd.to_numeric, errors="coerce")
     report.rows += frame.shape[0]
     cell_label = np.array([labels.get(str(c).strip()) for c in frame.index], dtype=object)
     known = np.array([label is not None for label in cell_label], dtype=bool)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tmekg.errors import TmekgError
+from tmekg.errors import LoaderError, TmekgError
 from tmekg.io import packaged_yaml
 from tmekg.queries.coexpression import SignatureCore, refine_signatures
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 SCALES = ("auto", "counts", "tpm", "log")
 LOG_MAX = 25.0  # a table whose largest value is below this is taken to be log-scaled
+VALUE_MAX = 1e12  # no count, TPM, FPKM or abundance comes near this: a larger value is a corrupt cell
 ENSEMBL = re.compile(r"^(ENS[A-Z]*G\d+)(\.\d+)?$", re.IGNORECASE)
 
 
@@ -64,6 +65,7 @@ class Expression:
     ambiguous: dict[str, list[str]] = field(default_factory=dict)  # row -> candidate approved symbols
     collapsed: dict[str, list[str]] = field(default_factory=dict)  # approved symbol -> dropped rows
     mapping: str = "graph"
+    raw: pd.DataFrame | None = None  # the mapped table before the log transformation (tmekg cohort)
 
 
 @dataclass
@@ -98,15 +100,15 @@ def _read_table(path: Path) -> pd.DataFrame:
     """A numeric table with the first column as index; errors name the file."""
     import pandas as pd
 
+    from tmekg.io import read_frame
+
     if not path.exists():
         raise ProfileError(f"{path}: no such file")
     sep = "," if ".csv" in path.suffixes else "\t"
     try:
-        frame = pd.read_csv(path, sep=sep, index_col=0)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise ProfileError(
-            f"{path}: cannot parse as a {'CSV' if sep == ',' else 'TSV'} table ({exc})"
-        ) from None
+        frame = read_frame(path, f"{'CSV' if sep == ',' else 'TSV'} table", sep=sep, index_col=0)
+    except LoaderError as exc:
+        raise ProfileError(str(exc)) from None
     if frame.empty or frame.shape[1] == 0:
         raise ProfileError(f"{path}: no data (expected features as rows and samples as columns)")
     frame.index = frame.index.astype(str).str.strip()
@@ -132,6 +134,7 @@ def _check_values(path: Path, frame: pd.DataFrame, what: str, known: set[str]) -
         )
     if frame.isna().any().any():
         raise ProfileError(f"{path}: {int(frame.isna().sum().sum())} missing value(s); fill or drop them")
+    _check_range(path, frame)
     if (frame.to_numpy() < 0).any():
         first = frame.index[(frame < 0).any(axis=1)][0]
         raise ProfileError(
@@ -145,6 +148,20 @@ def _check_values(path: Path, frame: pd.DataFrame, what: str, known: set[str]) -
         raise ProfileError(f"{path}: sample(s) with only zeros: {', '.join(empty[:5])}")
 
 
+def _check_range(path: Path, frame: pd.DataFrame) -> None:
+    """Raise at the first non-finite value or one above :data:`VALUE_MAX` (row, column and value named):
+    one such cell would otherwise decide the scale of the whole table."""
+    values = frame.to_numpy()
+    bad = ~np.isfinite(values) | (np.abs(np.nan_to_num(values)) > VALUE_MAX)
+    if bad.any():
+        i, j = (int(k[0]) for k in np.nonzero(bad))
+        raise ProfileError(
+            f"{path}:{i + 2}: row '{frame.index[i]}', column '{frame.columns[j]}': value {values[i, j]:g} is "
+            f"{'not finite' if not np.isfinite(values[i, j]) else f'above {VALUE_MAX:g}'} "
+            f"({int(bad.sum())} such value(s)); fix or drop them"
+        )
+
+
 def detect_scale(values: np.ndarray) -> str:
     """``log`` if the maximum is below 25, else ``counts`` if all values are integers, else ``tpm`` when
     every sample sums to 1e6 (within 10%) and ``fpkm`` otherwise (both then get log2(x + 1)).
@@ -156,6 +173,8 @@ def detect_scale(values: np.ndarray) -> str:
     >>> detect_scale(np.array([[0.0, 50.0], [1200.0, 3.0]]))
     'counts'
     """
+    if not np.isfinite(values).all():
+        raise ProfileError("scale detection needs finite values (see _check_range)")
     if values.max() < LOG_MAX:
         return "log"
     if np.allclose(values, np.round(values)):
@@ -290,8 +309,9 @@ def read_expression(
     if chosen == "log" and frame.to_numpy().max() >= LOG_MAX * 2:
         raise ProfileError(f"{path}: --scale log but values reach {frame.to_numpy().max():.3g}")
     how = "NCBI gene authority" if authority else "graph"
+    log = to_log2(mapped, chosen)
     return Expression(
-        path, to_log2(mapped, chosen), chosen, rows.node_ids, rows.unmapped, rows.ambiguous, collapsed, how
+        path, log, chosen, rows.node_ids, rows.unmapped, rows.ambiguous, collapsed, how, raw=mapped
     )
 
 

@@ -350,3 +350,65 @@ def _fitted(row: list[str], header: list[str], handle: TextLines, path: Path, pa
         return row + [""] * (len(header) - len(row))
     why = "the file ends mid-line: truncated file?" if cut else "truncated line or wrong delimiter?"
     raise LoaderError(f"expected {len(header)} fields, found {len(row)} ({why})", path=path, line=handle.line)
+
+
+# -- pandas tables -------------------------------------------------------------------------------------
+def read_frame(path: str | Path, what: str = "table", **options: Any) -> Any:
+    """``pandas.read_csv(path, **options)`` with the checks of :class:`TextLines` first.
+
+    The file is scanned line by line (UTF-8, NUL bytes, line length, a gzip stream cut short) so a bad
+    byte is reported at its line, then parsed; parser errors, an empty file and a last line cut short
+    (pandas would pad it with NaN) raise :class:`LoaderError` naming the file. The rows read are noted
+    in the :func:`file_ledger`. ``what`` names the kind of table in messages.
+    """
+    import pandas as pd
+
+    p = resolve(path)
+    scan = _scan(p) if p.suffix != ".zip" else None  # pandas reads HPA's .zip downloads itself
+    try:
+        frame = pd.read_csv(p, **options)
+    except pd.errors.EmptyDataError:
+        raise LoaderError("empty file (no header line)", path=p, line=1) from None
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise LoaderError(f"malformed {what} ({_first_line(exc)})", path=p, line=_line_of(exc)) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise LoaderError(f"unreadable {what} ({exc})", path=p) from None
+    if scan and not scan[2].ended_with_newline and scan[2].line > 1:
+        _check_last_line(scan[0], scan[1], options.get("sep", options.get("delimiter", ",")), p, scan[2].line)
+    note_rows(p, len(frame))
+    return frame
+
+
+def _scan(path: Path) -> tuple[str, str, TextLines]:
+    """Read ``path`` through :class:`TextLines` (all its checks): header, last line and the reader."""
+    with open_text(path) as lines:
+        header = last = lines.readline()
+        for last in lines:  # noqa: B007 - the scan itself is the check; the last line is kept
+            pass
+    if not header.strip():
+        raise LoaderError("empty file (no header line)", path=path, line=1)
+    return header, last, lines
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _line_of(exc: Exception) -> int | None:
+    import re
+
+    found = re.search(r"\bline (\d+)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _check_last_line(header: str, last: str, sep: Any, path: Path, line: int) -> None:
+    """A last line without line end that has fewer fields than the header: the file was cut."""
+    if not isinstance(sep, str) or len(sep) != 1 or sep == "\\s+":
+        return
+    if last.count(sep) < header.count(sep):
+        raise LoaderError(
+            f"expected {header.count(sep) + 1} fields, found {last.count(sep) + 1} "
+            "(the file ends mid-line: truncated file?)",
+            path=path,
+            line=line,
+        )
