@@ -72,6 +72,9 @@ class Neo4jConfig:
     database: str | None = None
     retry_seconds: float = 30.0
 
+    def __post_init__(self) -> None:
+        check_uri(self.uri)
+
     @classmethod
     def from_env(
         cls, uri: str | None = None, user: str | None = None, database: str | None = None, **kwargs: Any
@@ -85,6 +88,47 @@ class Neo4jConfig:
             password=env.get("NEO4J_PASSWORD"),
             database=database or env.get("NEO4J_DATABASE") or None,
             **kwargs,
+        )
+
+
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def redact_uri(uri: str) -> str:
+    """``uri`` with any user info replaced by ``***`` (safe to print).
+
+    >>> redact_uri("bolt://neo4j:hunter2@db:7687")
+    'bolt://***@db:7687'
+    """
+    return re.sub(r"^([^:/?#]*://)[^/?#]*@", r"\1***@", uri.strip())
+
+
+def check_uri(uri: str) -> None:
+    """Refuse a URI that is not Bolt, or that carries user info (a password on the command line shows
+    in process lists and shell history; the password comes from ``NEO4J_PASSWORD`` only).
+
+    >>> check_uri("http://localhost:7474")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tmekg.cypher.Neo4jConnectionError: unsupported Neo4j URI 'http://localhost:7474': use a Bolt URI ...
+    """
+    from urllib.parse import urlsplit
+
+    shown = redact_uri(uri)
+    try:
+        parts = urlsplit(uri.strip())
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError as exc:
+        raise Neo4jConnectionError(f"bad Neo4j URI '{shown}': {exc}") from None
+    if "@" in parts.netloc:
+        raise Neo4jConnectionError(
+            f"Neo4j URI '{shown}' holds a user name or password: pass the user with --user "
+            "(or NEO4J_USERNAME) and the password in NEO4J_PASSWORD, never in the URI"
+        )
+    if parts.scheme.lower() not in URI_SCHEMES or not parts.hostname:
+        raise Neo4jConnectionError(
+            f"unsupported Neo4j URI '{shown}': use a Bolt URI (bolt://, neo4j://, or their +s / +ssc forms), "
+            f"e.g. {DEFAULT_URI}"
         )
 
 
