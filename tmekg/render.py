@@ -1,17 +1,52 @@
 """Turning library results into terminal output: tables (rich), TSV and JSON.
 
 Kept apart from the CLI so that each command stays a thin call; imports rich lazily.
+
+Text from the store or from input files (node names, synonyms, error messages quoting a file) may
+hold control characters: ESC/CSI sequences that recolour or retitle the terminal, OSC 8 links, BEL,
+carriage returns that overwrite a line, or bidirectional overrides that reorder what is shown. None of
+them reaches the terminal: :func:`terminal_safe` writes them visibly escaped (``\\x1b``, ``\\u202e``)
+in tables, TSV and messages; JSON keeps the data exactly (``\\u001b`` escapes, which JSON readers
+decode back); rich markup in data (``[red]``) is printed literally.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 FORMATS = ("table", "tsv", "json")
+# C0 controls but tab and newline, DEL, C1 controls, bidirectional marks, embeddings and isolates
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # json escapes C0
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with every control character written as a visible escape (tab and newline kept).
+
+    >>> terminal_safe("lactate\x1b]0;owned\x07 \u202eevil")
+    'lactate\\x1b]0;owned\\x07 \\u202eevil'
+    """
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def dumps_json(doc: Any, **kwargs: Any) -> str:
+    r"""JSON text that is safe on a terminal and decodes to exactly ``doc`` (UTF-8 kept).
+
+    >>> dumps_json({"name": "a\x1b[31m\x9b"})
+    '{"name": "a\\u001b[31m\\u009b"}'
+    """
+    text = json.dumps(doc, ensure_ascii=False, **kwargs)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def emit(
@@ -31,7 +66,7 @@ def emit(
     """
     out = out or sys.stdout
     if fmt == "json":
-        out.write(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str) + "\n")
+        out.write(dumps_json(list(rows), indent=2, default=str) + "\n")
     elif fmt == "tsv":
         out.write("\t".join(columns) + "\n")
         for row in rows:
@@ -52,13 +87,21 @@ def _console(out: TextIO) -> Any:
 def table(rows: Iterable[dict[str, Any]], columns: Sequence[str], title: str | None, out: TextIO) -> None:
     """Print a rich table."""
     from rich.table import Table
+    from rich.text import Text
 
-    tab = Table(title=title, show_lines=False, header_style="bold")
+    tab = Table(title=_plain(title), show_lines=False, header_style="bold")
     for column in columns:
-        tab.add_column(column, overflow="fold")
+        tab.add_column(_plain(column), overflow="fold")
     for row in rows:
-        tab.add_row(*(_cell(row.get(c)) for c in columns))
+        tab.add_row(*(Text(_cell(row.get(c))) for c in columns))
     _console(out).print(tab)
+
+
+def _plain(text: str | None) -> Any:
+    """Rich text shown literally (no markup), control characters escaped."""
+    from rich.text import Text
+
+    return None if text is None else Text(terminal_safe(text))
 
 
 def fitted_table(
@@ -77,11 +120,11 @@ def fitted_table(
     names = [headers.get(c, c) for c in columns]
     con = _console(out)
     limits = fit_widths(names, cells, [c in shrink for c in columns], con.width)
-    tab = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, padding=0, show_edge=False)
+    tab = Table(title=_plain(title), header_style="bold", box=box.SIMPLE_HEAD, padding=0, show_edge=False)
     for name, limit in zip(names, limits, strict=True):
-        tab.add_column(name, no_wrap=True, overflow="ellipsis", max_width=limit)
+        tab.add_column(_plain(name), no_wrap=True, overflow="ellipsis", max_width=limit)
     for line in cells:
-        tab.add_row(*line)
+        tab.add_row(*map(_plain, line))
     con.print(tab)
 
 
@@ -110,10 +153,10 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
+        return terminal_safe(";".join(str(v) for v in value).replace("\t", " ").replace("\n", " "))
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value).replace("\t", " ").replace("\n", " ")
+    return terminal_safe(str(value).replace("\t", " ").replace("\n", " "))
 
 
 def console(err: bool = True, quiet: bool = False) -> Any:

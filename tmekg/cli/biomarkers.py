@@ -10,7 +10,6 @@ Each command parses options and calls one library function (:mod:`tmekg.queries.
 :mod:`tmekg.queries.context_diff`); domain errors become one line on stderr and exit code 1.
 """
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,8 @@ import typer
 
 from tmekg.cli.common import FormatOpt, StoreOpt
 from tmekg.cli.common import domain_errors as _errors
+from tmekg.cli.common import echo as _echo
+from tmekg.cli.common import echo_json as _echo_json
 from tmekg.errors import TmekgError
 
 FORMATS = ("table", "tsv", "json")
@@ -104,10 +105,10 @@ def context_diff(
         doc = diff(kg, target, immunotherapy, context, baseline, inherit)
     doc["paths"] = doc["paths"].head(paths).to_dict("records")
     if fmt == "json":
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+        _echo_json(doc, indent=2, default=str)
         return
     b, c = doc["baseline_components"], doc["context_components"]
-    typer.echo(
+    _echo(
         f"{doc['target_symbol']} + {doc['immunotherapy_class']}: {b['score']:.4g} in {doc['baseline']} -> "
         f"{c['score']:.4g} in {doc['context']} (delta {doc['delta']:+.4g}"
         f"{', context inherits baseline facts' if doc['inherit'] else ''})"

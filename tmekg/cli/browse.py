@@ -8,6 +8,8 @@ import typer
 from tmekg.cli.common import FormatOpt, StoreOpt
 from tmekg.cli.common import check_format as _check_format
 from tmekg.cli.common import domain_errors as _domain_errors
+from tmekg.cli.common import echo as _echo
+from tmekg.cli.common import echo_json as _echo_json
 
 
 @_domain_errors
@@ -32,12 +34,12 @@ def stats(
         from tmekg.store import verify as verify_store
 
         done = verify_store(snapshot_dir(store_path(store)))
-        typer.echo(f"verified {done['snapshot']}: {done['files']} files, {done['bytes']} bytes", err=True)
+        _echo(f"verified {done['snapshot']}: {done['files']} files, {done['bytes']} bytes", err=True)
     doc = get_stats(store)
     if as_json:
-        typer.echo(json.dumps(doc, indent=2, sort_keys=True))
+        _echo(json.dumps(doc, indent=2, sort_keys=True))
         return
-    typer.echo(f"{doc['total_nodes']} nodes, {doc['total_edges']} edges")
+    _echo(f"{doc['total_nodes']} nodes, {doc['total_edges']} edges")
     emit([{"category": k, "nodes": v} for k, v in doc["nodes"].items()], ["category", "nodes"])
     emit([{"predicate": k, "edges": v} for k, v in doc["edges"].items()], ["predicate", "edges"])
     rows = [{"source": k, **v} for k, v in doc["sources"].items()]
@@ -61,19 +63,19 @@ def show(
     _check_format(fmt)
     doc = get_show(node, depth, store)
     if fmt == "json":
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        _echo_json(doc, indent=2)
         return
     n = doc["node"]
     if fmt == "table":
-        typer.echo(f"{n['id']}  {n['name']}  [{n['category']}]")
+        _echo(f"{n['id']}  {n['name']}  [{n['category']}]")
         for key in ("synonyms", "xrefs", "sources", "evidence"):
             if n[key]:
-                typer.echo(f"  {key}: {', '.join(n[key])}")
+                _echo(f"  {key}: {', '.join(n[key])}")
         if doc["also_named"]:
             others = ", ".join(f"{o['id']} ({o['name']}, {o['category']})" for o in doc["also_named"])
-            typer.echo(f"  also named '{node}': {others}")
+            _echo(f"  also named '{node}': {others}")
         for key, value in n["properties"].items():
-            typer.echo(f"  {key}: {value}")
+            _echo(f"  {key}: {value}")
     columns = ["subject_name", "predicate", "object_name", "sign", "evidence", "sources", "context"]
     emit(doc["edges"], columns, fmt, title=f"{len(doc['edges'])} edges within {depth} hop(s)")
     for direction, rows in doc.get("crosstalk", {}).items():

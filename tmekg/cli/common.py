@@ -23,17 +23,31 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: t
 
 
 def domain_errors(func: F) -> F:
-    """Turn TmekgError into one line on stderr and exit code 1."""
+    """Turn TmekgError into one line on stderr and exit code 1 (control characters escaped)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except TmekgError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def echo(text: str, err: bool = False) -> None:
+    """``typer.echo`` of text that may quote data: control characters (ESC, OSC, BEL) escaped."""
+    from tmekg.render import terminal_safe
+
+    typer.echo(terminal_safe(text), err=err)
+
+
+def echo_json(doc: Any, **kwargs: Any) -> None:
+    """Print ``doc`` as JSON that decodes to exactly ``doc`` and is safe on a terminal."""
+    from tmekg.render import dumps_json
+
+    typer.echo(dumps_json(doc, **kwargs))
 
 
 def check_format(fmt: str) -> None:

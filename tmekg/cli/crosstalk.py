@@ -18,6 +18,8 @@ import typer
 
 from tmekg.cli.common import StoreOpt, spinner
 from tmekg.cli.common import domain_errors as _errors
+from tmekg.cli.common import echo as _echo
+from tmekg.cli.common import echo_json as _echo_json
 from tmekg.errors import TmekgError
 
 FORMATS = ("table", "tsv", "json")
@@ -69,7 +71,7 @@ def crosstalk(
     with spinner("inferring crosstalk"):
         rows = crosstalk_table(store, sender, receiver, metabolite, top, params)
     if fmt == "json":
-        typer.echo(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
+        _echo_json([r.to_dict() for r in rows], indent=2)
         return
     emit([r.row() for r in rows], COLUMNS, fmt, title=f"{len(rows)} crosstalk row(s)")
 
@@ -150,7 +152,7 @@ def study_load(
         report.write_text(json.dumps(result.reports, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     _print_reports(result.reports)
     counts = result.build.counts
-    typer.echo(
+    _echo(
         f"store rebuilt with {len(result.studies)} study file(s): {counts['nodes']} nodes, "
         f"{counts['edges']} edges -> {result.build.store}"
     )
@@ -159,10 +161,10 @@ def study_load(
 def _print_reports(reports: dict[str, dict[str, Any]]) -> None:
     for label, doc in reports.items():
         skipped, warned = sum(doc["skipped"].values()), sum(doc.get("warnings", {}).values())
-        typer.echo(f"{label}: {doc['rows']} rows read, {skipped} not loaded, {warned} kept with a warning")
+        _echo(f"{label}: {doc['rows']} rows read, {skipped} not loaded, {warned} kept with a warning")
         for kind in ("skipped", "warnings"):
             for reason, n in doc.get(kind, {}).items():
-                typer.echo(f"  {'skipped' if kind == 'skipped' else 'warning'}: {n} x {reason}")
+                _echo(f"  {'skipped' if kind == 'skipped' else 'warning'}: {n} x {reason}")
 
 
 @study_app.command("list")
@@ -208,4 +210,4 @@ def study_remove(
 
     with spinner("rebuilding the store"):
         result = remove_study(study_id, store, data_dir, kb)
-    typer.echo(f"removed {study_id}; {len(result.studies)} study file(s) left -> {result.build.store}")
+    _echo(f"removed {study_id}; {len(result.studies)} study file(s) left -> {result.build.store}")

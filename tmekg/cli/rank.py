@@ -1,6 +1,5 @@
 """`tmekg rank`, `explain`, `paths`: the combination ranking and why it ranks as it does."""
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +9,9 @@ from typer.core import TyperCommand
 from tmekg.cli.common import FormatOpt, StoreOpt
 from tmekg.cli.common import check_format as _check_format
 from tmekg.cli.common import domain_errors as _domain_errors
+from tmekg.cli.common import echo as _echo
+from tmekg.cli.common import echo_json as _echo_json
+from tmekg.cli.conflicts import MinGradeOpt
 from tmekg.cli.profile import SampleOpt
 
 
@@ -59,11 +61,15 @@ def rank(
         bool, typer.Option("--all-drugs", help="List every therapeutic drug (default: the 5 most advanced).")
     ] = False,
     sample: SampleOpt = None,
+    min_grade: MinGradeOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Rank metabolic target x immunotherapy combinations by signed path analysis.
+
+    The contested column is the share of a row's mechanism carried by paths over a contested edge
+    (a fact stated with both signs: tmekg conflicts).
 
     The drugs column lists each target's therapeutic drugs, most advanced clinical phase first
     (endogenous metabolites, the target's substrates and products and imaging agents are left out).
@@ -80,6 +86,10 @@ def rank(
     _ensure_store(store, quiet)
     con = console(quiet=quiet)
     with KnowledgeGraph.open(store) as kg, con.status("scoring") as status:
+        if sample and min_grade:
+            from tmekg.errors import TmekgError
+
+            raise TmekgError("--min-grade cannot be combined with --sample")
         if sample:  # personalised: re-weighted by one sample's expression, with what moved and why
             from tmekg.cli_profile import personal_rank_table
 
@@ -98,6 +108,7 @@ def rank(
                 seed,
                 progress=lambda i, n: status.update(null_progress(i, n)),
                 all_drugs=all_drugs,
+                min_grade=min_grade,
             )
             columns = COLUMNS
     columns = columns if fmt != "json" else [*columns, "mechanism", "context", "harm"]
@@ -137,10 +148,14 @@ def explain(
     immunotherapy: Annotated[str, typer.Argument(help="Immunotherapy class, e.g. anti-PD-1.")],
     paths: Annotated[int, typer.Option("--paths", "-p", min=1, help="Top paths to show.")] = 10,
     context: Annotated[str | None, typer.Option("--context", help="Use facts valid in this context.")] = None,
+    min_grade: MinGradeOpt = None,
     store: StoreOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Why a combination scores as it does: components, metapaths, and top paths with evidence.
+
+    Each path lists the evidence grade of its steps (A best ... E); 'contested' marks a path over a
+    fact stated with both signs (tmekg conflicts).
 
     Metapath codes are spelled out in words; "shares" splits the score into its parts (docs/scoring.md).
 
@@ -154,7 +169,7 @@ def explain(
     _check_format(fmt)
     _ensure_store(store, quiet=True)
     with KnowledgeGraph.open(store) as kg:
-        doc = explain_combination(kg, target, immunotherapy, paths, context)
+        doc = explain_combination(kg, target, immunotherapy, paths, context, min_grade=min_grade)
         if context and resolve_context(kg, context) != resolve_context(kg, "PDAC"):
             from tmekg.queries.context_diff import context_diff
 
@@ -163,30 +178,33 @@ def explain(
             doc["context_diff"] = diff
     doc["metapaths"] = doc["metapaths"].to_dict("records")
     if fmt == "json":
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+        _echo_json(doc, indent=2, default=str)
         return
     comp = doc["components"]
-    typer.echo(
+    _echo(
         f"{doc['target_symbol']} ({doc['target']}) + {doc['immunotherapy_class']}: score {doc['score']:.4g}\n"
         f"  mechanism {comp['mechanism']:.4g}, context {comp['context']:.3g}, harm {comp['harm']:.4g}, "
         f"modulation {'inhibition' if comp['modulation'] < 0 else 'activation'}; "
         f"drugs: {', '.join(doc['drugs']) or 'none known'}"
     )
-    typer.echo("  shares of the score: " + ", ".join(f"{k} {v:.0%}" for k, v in doc["shares"].items()))
+    _echo("  shares of the score: " + ", ".join(f"{k} {v:.0%}" for k, v in doc["shares"].items()))
     where = ", ".join(c["cell_type"] for c in doc["location"]) or "no PDAC tumour or stromal cell type"
-    typer.echo(f"  expressed in (context, not mechanism): {where}")
+    _echo(f"  expressed in (context, not mechanism): {where}")
     if doc["own_target"]:
-        typer.echo(
+        _echo(
             f"  note: {doc['target_symbol']} is a target of {doc['immunotherapy_class']}'s own drugs, "
             "so it is not ranked as a partner of that class"
         )
     columns = ["metapath", "meaning", "contribution", "share"]
     emit(doc["metapaths"], columns, fmt, title="contribution by metapath")
-    rows = [{**p, "evidence": _path_evidence(p["steps"])} for p in doc["paths"]]
-    emit(rows, ["path", "metapath", "contribution", "share", "evidence"], fmt, title="top paths")
+    if doc["contested"]:
+        _echo(f"  contested: {doc['contested']:.0%} of the mechanism rests on paths over a contested edge")
+    rows = [{**p, **_path_flags(p), "evidence": _path_evidence(p["steps"])} for p in doc["paths"]]
+    columns = ["path", "metapath", "contribution", "share", "grades", "contested", "evidence"]
+    emit(rows, columns, fmt, title="top paths")
     if "context_diff" in doc:  # what the contextual facts changed against the primary tumour
         diff = doc["context_diff"]
-        typer.echo(
+        _echo(
             f"vs primary tumour (PDAC): {diff['baseline_components']['score']:.4g} -> "
             f"{diff['context_components']['score']:.4g} (delta {diff['delta']:+.4g})"
         )
@@ -223,6 +241,12 @@ def find_paths(
         table = find(kg, source, target, max_length, limit=limit)
     columns = ["kind", "metapath", "contribution", "dwpc", "path", "path_weight"]
     emit(table.to_dict("records"), columns, fmt, title="paths")
+
+
+def _path_flags(path: dict[str, Any]) -> dict[str, str]:
+    """Each step's best grade (``C>D``; one per step edge) and whether the path is contested."""
+    grades = ">".join(step.get("grade") or "-" for step in path["steps"])
+    return {"grades": grades, "contested": "contested" if path.get("contested") else ""}
 
 
 def _path_evidence(steps: list[dict[str, Any]]) -> list[str]:
