@@ -19,7 +19,7 @@ import fnmatch
 import functools
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ class SourceSpec:
     description: str
     files: tuple[str, ...]
     required: tuple[str, ...]
+    # a complete file: name -> {rows: in the pinned release, min_rows} (tmekg.completeness)
+    expect: dict[str, dict[str, int]] = field(default_factory=dict, hash=False, compare=False)
 
     def loader(self) -> LoadFn:
         """Import the loader module lazily and return its ``load`` function."""
@@ -69,6 +71,7 @@ def registry() -> dict[str, SourceSpec]:
             description=spec.get("description", ""),
             files=tuple(spec.get("files", ())),
             required=tuple(spec.get("required", ())),
+            expect=dict(spec.get("expect") or {}),
         )
         for name, spec in raw.items()
     }

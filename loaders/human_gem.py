@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tmekg.errors import LoaderError
-from tmekg.io import optional, read_table, resolve
+from tmekg.io import note_rows, optional, read_table, resolve
 from tmekg.loaders.gem import GemGene, GemMetabolite, GemModel, GemReaction, Participant, records
 from tmekg.loaders.sbml import gene_xref, miriam_curies, read_sbml, to_curie
 from tmekg.model import Edge, LoadReport, Node
@@ -153,10 +153,13 @@ def _sheet(
             line=1,
             field=missing[0],
         )
+    count = 0
     for number, row in enumerate(rows, start=2):
         values = dict(zip(header, (_text(v) for v in row), strict=False))
         if any(values.get(c) for c in required):
+            count += 1
             yield number, values
+    note_rows(f"{path}#{name}", count)  # rows read vs expected, per sheet (tmekg.completeness)
 
 
 def _text(value: Any) -> str:

@@ -150,16 +150,16 @@ def open_text(path: str | Path) -> TextLines:
 
 
 def read_bytes(path: str | Path) -> bytes:
-    """Whole file content, decompressed if gzipped."""
+    """Whole file content, decompressed if gzipped (noted in the ledger as 1 row, 0 if blank)."""
     p = resolve(path)
     try:
-        if p.suffix == ".gz":
-            return gzip.decompress(p.read_bytes())
-        return p.read_bytes()
+        data = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise LoaderError(f"corrupt gzip file ({exc})", path=p) from exc
     except OSError as exc:
         raise LoaderError(os_problem(exc), path=p) from None
+    note_rows(p, 1 if data.strip() else 0)  # one document (XML): the ledger only tells empty files apart
+    return data
 
 
 class TextLines:

@@ -96,18 +96,21 @@ def build_store(
     paths: dict[str, str | Path] | None = None,
     progress: Progress | None = None,
     extra: Sequence[tuple[str, Iterable[Node | Edge]]] = (),
+    allow_partial: bool = False,
 ) -> BuildResult:
     """Load the chosen sources, merge them and write the store atomically.
 
     ``extra`` adds ``(source name, records)`` pairs after the planned sources (study outputs loaded
     with ``tmekg study load``). Nothing is written unless every source loads and the merged graph
     validates; the previous store stays live on any error. The store's write lock is taken before
-    anything is read (:mod:`tmekg.store_lock`): a second writer is refused at once.
+    anything is read (:mod:`tmekg.store_lock`): a second writer is refused at once. An empty,
+    header-only or truncated input file is an error unless ``allow_partial`` (:mod:`tmekg.completeness`);
+    the report lists rows read vs expected for every file.
     """
     from tmekg.store_lock import store_lock
 
     with store_lock(store_path(store), "tmekg build"):
-        return _build_store(store, sources, data, kb, paths, progress, extra)
+        return _build_store(store, sources, data, kb, paths, progress, extra, allow_partial)
 
 
 def _build_store(
@@ -118,7 +121,10 @@ def _build_store(
     paths: dict[str, str | Path] | None,
     progress: Progress | None,
     extra: Sequence[tuple[str, Iterable[Node | Edge]]],
+    allow_partial: bool = False,
 ) -> BuildResult:
+    from tmekg.completeness import check_files
+    from tmekg.io import file_ledger
     from tmekg.loaders import get_source
 
     started = time.perf_counter()
@@ -126,7 +132,12 @@ def _build_store(
     plan = plan_sources(sources, data, kb, paths)
     reports: dict[str, LoadReport] = {}
     timings: dict[str, float] = {}
-    canon = _gene_canon(plan, reports, timings, say)
+    checked: dict[str, dict[str, Any]] = {}  # source -> file -> rows read vs expected
+    with file_ledger() as ledger:
+        canon = _gene_canon(plan, reports, timings, say)
+    for name in reports:  # the gene authority
+        folder = dict(plan.use)[name]
+        checked[name] = check_files(name, get_source(name).expect, ledger, folder, allow_partial)
     builder = GraphBuilder(strict=False, merge_on=canon.merge_on if canon else None)
     for name, folder in plan.use:
         if name in reports:  # the gene authority, read above
@@ -135,18 +146,24 @@ def _build_store(
         say(f"loading {name}")
         spec = get_source(name)
         reports[name] = LoadReport(name)
-        records: Iterable[Node | Edge] = spec.loader()(folder, reports[name])
-        builder.add_all(canon.records(records, name) if canon else records, name, strict=name == CURATED)
+        with file_ledger() as ledger:
+            records: Iterable[Node | Edge] = spec.loader()(folder, reports[name])
+            builder.add_all(canon.records(records, name) if canon else records, name, strict=name == CURATED)
+        checked[name] = check_files(name, spec.expect, ledger, folder, allow_partial)
         timings[name] = round(time.perf_counter() - t0, 3)
     for name, extra_records in extra:
         t0 = time.perf_counter()
         say(f"loading {name}")
-        builder.add_all(canon.records(extra_records, name) if canon else extra_records, name)
+        with file_ledger() as ledger:
+            builder.add_all(canon.records(extra_records, name) if canon else extra_records, name)
+        checked[name] = check_files(name, {}, ledger, None, allow_partial)
         timings[name] = round(time.perf_counter() - t0, 3)
     say("merging")
     graph = _immunotherapy_classes(_normalised(builder))
     for name, report in reports.items():
         graph.sources.setdefault(name, SourceReport()).loader.update(report.to_dict())
+    for name, files in checked.items():
+        graph.sources.setdefault(name, SourceReport()).loader["files"] = files
     files = {**_gene_report(graph, canon), **_evidence_files(graph, builder)}
     meta = {
         name: {"version": get_source(name).version, "licence": get_source(name).licence}

@@ -33,6 +33,12 @@ def build(
         Path | None, typer.Option("--report", help="Write the per-source build report (JSON) here.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial", help="Build even when an input file is empty, header-only or truncated."
+        ),
+    ] = False,
 ) -> None:
     """Build the graph into the embedded store (curated PDAC KB plus cached sources).
 
@@ -56,6 +62,7 @@ def build(
             paths=paths,
             progress=lambda msg: status.update(msg),
             extra=registered_extras(store),  # study outputs loaded earlier with `tmekg study load`
+            allow_partial=allow_partial,
         )
     if report:
         from tmekg.pipeline import coverage_rows
@@ -70,6 +77,10 @@ def build(
         f"built {result.counts['nodes']} nodes, {result.counts['edges']} edges "
         f"from {len(result.sources)} source(s) in {result.seconds:.1f} s -> {result.store}"
     )
+    from tmekg.completeness import warnings_of
+
+    for line in warnings_of(result.sources):  # files short of the pinned release, or partial (allowed)
+        con.print(f"  warning: {line}")
     if names:  # sources were asked for: say why each missing one was skipped
         for name, reason in result.skipped.items():
             con.print(f"  skipped {name}: {reason}")
