@@ -526,6 +526,11 @@ def plot_profile(result: Profile, out: str | Path, max_samples: int = 60) -> Pat
     fig.colorbar(image, ax=ax, shrink=0.8, label="singscore (centred)")
     ax.set_title(f"Metabolic pathway activity: {result.expression.path.name}", fontsize=10)
     fig.tight_layout()
-    fig.savefig(out, dpi=150)
-    plt.close(fig)
+    from tmekg.atomic import atomic_open
+
+    try:
+        with atomic_open(out, "wb") as handle:  # temporary file + rename: never a half-written figure
+            fig.savefig(handle, dpi=150, format=Path(out).suffix.lstrip(".") or "png")
+    finally:
+        plt.close(fig)
     return out

@@ -1,10 +1,12 @@
 """Pieces every CLI module shares: the error contract and common options (imports only typer).
 
-Domain errors (:class:`tmekg.errors.TmekgError`) become one line on stderr and exit code 1; anything
-else keeps its traceback.
+Domain errors (:class:`tmekg.errors.TmekgError`) and failures of the machine (full disk, permission
+denied, read-only file system: :data:`ENVIRONMENT_ERRNOS`) become one line on stderr and exit code 1;
+anything else keeps its traceback.
 """
 
 import contextlib
+import errno
 import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +17,23 @@ import typer
 from tmekg.errors import TmekgError
 
 F = TypeVar("F", bound=Callable[..., Any])
+# failures of the machine, not of tmekg: full disk or quota, permissions, read-only or broken file
+# systems, a path that is a folder / not a folder; one line each, like a TmekgError (other OSErrors
+# keep their traceback: they are bugs)
+ENVIRONMENT_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.EIO,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ENAMETOOLONG,
+    }
+)
 
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
@@ -31,6 +50,11 @@ def domain_errors(func: F) -> F:
             return func(*args, **kwargs)
         except TmekgError as exc:
             echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            if exc.errno not in ENVIRONMENT_ERRNOS:
+                raise
+            echo(f"error: {exc.strerror}{f': {exc.filename}' if exc.filename else ''}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

@@ -149,7 +149,9 @@ def study_load(
     with spinner(f"loading {spec.path} and rebuilding the store"):
         result = load_study(spec, store, names, data_dir, kb)
     if report:
-        report.write_text(json.dumps(result.reports, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        from tmekg.atomic import write_text
+
+        write_text(report, json.dumps(result.reports, indent=2, sort_keys=True) + "\n")
     _print_reports(result.reports)
     counts = result.build.counts
     _echo(

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from tmekg.atomic import write_text
 from tmekg.display import DISPLAY, MAX_NODES, DisplayEdge, DisplayGraph, category_style, force_layout
 from tmekg.errors import TmekgError
 from tmekg.model import Edge, Node
@@ -119,8 +120,7 @@ def write_html(view: DisplayGraph, out: str | Path, physics_max_nodes: int = PHY
     path = Path(out)
     physics = len(view.nodes) <= physics_max_nodes
     text = render_page(view, physics)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_text(path, text)  # temporary file + rename: never a half-written page
     return HtmlResult(path, len(view.nodes), len(view.edges), physics)
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tmekg.atomic import atomic_open
 from tmekg.model import Edge, Node, evidence_of
 from tmekg.schema import Schema, load_schema
 
@@ -165,13 +166,11 @@ def write_kgx(kg: KnowledgeGraph, folder: str | Path) -> KgxResult:
 
 def _write(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> int:
     count = 0
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+    with atomic_open(path, newline="") as handle:  # temporary file + rename: never half-written
         handle.write("\t".join(columns) + "\n")
         for row in rows:
             handle.write("\t".join(cell(row.get(c)) for c in columns) + "\n")
             count += 1
-    tmp.replace(path)
     return count
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tmekg.atomic import atomic_open, write_text
 from tmekg.schema import PropertySpec, Schema, load_schema
 from tmekg.sinks.neo4j import schema_statements
 from tmekg.sinks.neo4j_model import (
@@ -138,12 +139,12 @@ def write_neo4j_import(kg: KnowledgeGraph, folder: str | Path) -> ImportExport:
     result.folder.mkdir(parents=True, exist_ok=True)
     _write_nodes(kg, schema, result)
     _write_relationships(kg, schema, result)
-    (result.folder / "README.md").write_text(readme(result, schema), encoding="utf-8")
+    write_text(result.folder / "README.md", readme(result, schema))
     return result
 
 
 def _write(path: Path, head: list[str], rows: list[list[str]], result: ImportExport) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with atomic_open(path, newline="") as handle:  # temporary file + rename: never half-written
         writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
         writer.writerow(head)
         writer.writerows(rows)
