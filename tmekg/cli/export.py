@@ -115,7 +115,8 @@ def sparql(
     query: Annotated[str | None, typer.Argument(help="SPARQL SELECT or ASK query text.")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from this file.")] = None,
     rdf_file: Annotated[
-        Path | None, typer.Option("--rdf", help="Query this RDF export (default: the store, in memory).")
+        Path | None,
+        typer.Option("--rdf", help="Query this RDF export (default: the store's SPARQL index, built once)."),
     ] = None,
     rdf_format: Annotated[
         str | None, typer.Option("--rdf-format", help="Format of --rdf (default: from its suffix).")
@@ -123,12 +124,14 @@ def sparql(
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")] = "table",
     store: StoreOpt = None,
 ) -> None:
-    """Run SPARQL over an RDF export or the store (prefixes biolink:, tmekg:, rdf:, rdfs:, skos: declared).
+    """Run a read-only SPARQL query over the store or an RDF export (prefixes biolink:, tmekg:, rdf:,
+    rdfs:, skos: declared). The store's index is built on the first query after a build (about a
+    minute on the full data) and reused.
 
     Example: tmekg sparql 'SELECT ?m WHERE { ?m tmekg:category "Metabolite" } LIMIT 5'
     """
     from tmekg.render import FORMATS, emit
-    from tmekg.sinks.rdf import run_sparql
+    from tmekg.sparql import check_read_only, run_sparql
 
     if fmt not in FORMATS:
         raise TmekgError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
@@ -139,5 +142,22 @@ def sparql(
             query = file.read_text(encoding="utf-8")
         except OSError as exc:
             raise TmekgError(f"cannot read {file}: {exc.strerror}") from None
-    columns, rows = run_sparql(str(query), rdf=rdf_file, rdf_format=rdf_format, store=store)
+    check_read_only(str(query))
+    if rdf_file is None:
+        _ensure_sparql_index(store)
+    with _spinner(f"loading {rdf_file}" if rdf_file else "querying"):
+        columns, rows = run_sparql(str(query), rdf=rdf_file, rdf_format=rdf_format, store=store)
     emit(rows, columns, fmt, title=f"{len(rows)} row(s)")
+
+
+def _ensure_sparql_index(store: Path | None) -> None:
+    from tmekg.graph import KnowledgeGraph
+    from tmekg.sparql import ensure_index, find_index
+
+    with KnowledgeGraph.open(store) as kg:
+        ready = find_index(kg.path) is not None
+    if not ready:
+        note = "building the store's SPARQL index (once per build; about a minute on the full data)"
+        typer.echo(note, err=True)
+        with _spinner("indexing"):
+            ensure_index(store)
