@@ -613,8 +613,15 @@ def _gene_records(
         )
     for (symbol, predicate, effect), acc in sorted(edges.items()):
         provenance = tuple(
-            Provenance(SOURCE, version, evidence=refs, score=weight, record=f"{record_name}:{line}")
-            for line, weight, _, refs in sorted(set(acc.rows))
+            Provenance(
+                SOURCE,
+                version,
+                evidence=refs,
+                score=weight,
+                record=f"{record_name}:{line}",
+                evidence_class=f"GO:{code}",  # the GAF evidence code (grade, issue 16)
+            )
+            for line, weight, code, refs in sorted(set(acc.rows))
         )
         yield Edge(
             f"HGNC.SYMBOL:{symbol}",

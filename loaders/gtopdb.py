@@ -165,7 +165,15 @@ class _Evidence:
 
     def provenance(self, filename: str, version: str) -> Provenance:
         record = f"{filename}:{','.join(map(str, self.lines))}"
-        return Provenance(SOURCE, version, tuple(self.pmids), affinity_score(self.affinities), record=record)
+        kind = self.labels.most_common(1)[0][0].split(":", 1)[0].strip().lower() if self.labels else ""
+        return Provenance(
+            SOURCE,
+            version,
+            tuple(self.pmids),
+            affinity_score(self.affinities),
+            record=record,
+            evidence_class=f"GtoPdb:{kind or 'interaction'}",  # the interaction type (grade, issue 16)
+        )
 
 
 def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tmekg.grades import grade_weight_array
 from tmekg.graph import KnowledgeGraph
 from tmekg.queries.metapaths import MetaEdge
 from tmekg.queries.reaction_groups import GroupSpec, ReactionGroups, reaction_groups
@@ -42,6 +43,8 @@ class EdgeWeights:
     per_predicate: Mapping[str, float] = field(default_factory=dict)
     default_score: float = 1.0
     reaction_groups: GroupSpec | None = field(default_factory=GroupSpec)
+    grades: Mapping[str, float] | None = None  # grade -> weight (queries/grades.yaml); None: not used
+    ungraded: float = 1.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> EdgeWeights:
@@ -56,7 +59,16 @@ class EdgeWeights:
             per_predicate={k: float(v) for k, v in weights.items()},
             default_score=default,
             reaction_groups=GroupSpec.from_config(config),
+            **_grade_weights(config.get("grade_weights")),
         )
+
+
+def _grade_weights(spec: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``grade_weights`` config section ({grade: weight, ..., ungraded: weight}) as keywords."""
+    if not spec:
+        return {}
+    weights = {str(k): float(v) for k, v in spec.items() if k != "ungraded"}
+    return {"grades": weights, "ungraded": float(spec.get("ungraded", 1.0))}
 
 
 class HetMat:
@@ -145,6 +157,10 @@ class HetMat:
         for name, factor in self.weights.per_predicate.items():
             if name in preds:
                 weight[pred == preds.index(name)] *= factor
+        if self.weights.grades is not None:  # evidence grade of each edge (docs/evidence-grades.md)
+            graded = grade_weight_array(self.kg, self.weights.grades, self.weights.ungraded)
+            if graded is not None:
+                weight = weight * graded
         return weight
 
     def _rows_of(self, code: int) -> np.ndarray:

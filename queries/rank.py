@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tmekg.conflicts import contested_steps
 from tmekg.errors import TmekgError
+from tmekg.grades import edge_grade, min_grade_mask
 from tmekg.graph import KnowledgeGraph
+from tmekg.queries.conflicts import contested_share, path_is_contested
 from tmekg.queries.metapaths import Wording, describe, parse, wording
 from tmekg.queries.paths import Path, enumerate_paths
 from tmekg.queries.reaction_groups import edges_between, label, path_steps
 from tmekg.queries.scoring import Scorer, ScoringError, default_config
 from tmekg.queries.significance import NOT_COMPUTED, cached_null, null_p_values, null_spec, rich_progress
+from tmekg.schema import load_schema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +41,7 @@ COLUMNS = [
     "immunotherapy_class",
     "score",
     "p_value",
+    "contested",
     "drugs",
     "top_path",
 ]
@@ -85,9 +90,14 @@ def make_scorer(
     context: str | None = None,
     config: Mapping[str, Any] | None = None,
     node_factors: Mapping[str, float] | None = None,
+    min_grade: str | None = None,
 ) -> Scorer:
-    """A :class:`Scorer` over the edges valid in ``context``, optionally personalised by node factors."""
-    return Scorer(kg, config, edge_mask=context_mask(kg, context), node_factors=node_factors)
+    """A :class:`Scorer` over the edges valid in ``context`` and graded ``min_grade`` or better
+    (docs/evidence-grades.md), optionally personalised by node factors."""
+    mask, graded = context_mask(kg, context), min_grade_mask(kg, min_grade)
+    if graded is not None:
+        mask = graded if mask is None else mask & graded
+    return Scorer(kg, config, edge_mask=mask, node_factors=node_factors)
 
 
 def rank(
@@ -101,16 +111,19 @@ def rank(
     progress: Progress | None = None,
     node_factors: Mapping[str, float] | None = None,
     all_drugs: bool = False,
+    min_grade: str | None = None,
 ) -> pd.DataFrame:
     """Rank every candidate target x immunotherapy class (columns :data:`COLUMNS` plus components).
 
     ``node_factors`` personalise the ranking ({node id: factor} scaling the edges of a node, e.g. a
     sample's relative gene expression); see :class:`tmekg.queries.scoring.Scorer`. The ``drugs``
     column lists a target's therapeutic drugs, most advanced clinical phase first: the first
-    ``drugs_shown`` (config, 5), or all of them with ``all_drugs``.
+    ``drugs_shown`` (config, 5), or all of them with ``all_drugs``. ``min_grade`` leaves out edges
+    graded below it (a context of its own, with its own cached null); ``contested`` is the share of a
+    row's mechanism carried by paths over a contested edge (:func:`tmekg.queries.conflicts.contested_share`).
     """
     config = dict(config or default_config())
-    scorer = make_scorer(kg, context, config, node_factors)
+    scorer = make_scorer(kg, context, config, node_factors, min_grade)
     if immunotherapy and immunotherapy not in scorer.classes:
         raise ScoringError(
             f"unknown immunotherapy class '{immunotherapy}' (present: {', '.join(scorer.classes)})"
@@ -130,6 +143,9 @@ def rank(
     table["drugs"] = [";".join(scorer.drugs_of(t, all_drugs)) for t in table["target_id"]]
     table["top_path"] = [
         _top_path_text(scorer, r, c) for r, c in zip(table["_row"], table["_class"], strict=True)
+    ]
+    table["contested"] = [
+        round(contested_share(scorer, r, c), 4) for r, c in zip(table["_row"], table["_class"], strict=True)
     ]
     extra = ["mechanism", "context", "harm"]
     table = table[[*COLUMNS, *extra]]
@@ -236,11 +252,15 @@ def explain(
     context: str | None = None,
     config: Mapping[str, Any] | None = None,
     node_factors: Mapping[str, float] | None = None,
+    min_grade: str | None = None,
 ) -> dict[str, Any]:
-    """Score of one combination, its decomposition by metapath, and its top paths with evidence."""
+    """Score of one combination, its decomposition by metapath, and its top paths with evidence.
+
+    Each path step carries its evidence grade; a path over a contested edge has ``contested`` true.
+    """
     import pandas as pd
 
-    scorer = make_scorer(kg, context, config, node_factors)
+    scorer = make_scorer(kg, context, config, node_factors, min_grade)
     node = kg.resolve(target)
     if node.category != "Gene":
         raise ScoringError(f"'{target}' resolves to {node.id} ({node.category}); a target must be a gene")
@@ -280,8 +300,13 @@ def explain(
         "own_target": bool(scorer.own_targets[row, k]),
         "location": _location(kg, scorer, row),
         "metapaths": metapaths,
+        "contested": contested_share(scorer, row, k),
         "paths": [
-            {**_path_record(kg, p, v, mech_total), "meaning": _meaning(scorer, p.metapath, words)}
+            {
+                **_path_record(kg, p, v, mech_total),
+                "meaning": _meaning(scorer, p.metapath, words),
+                "contested": path_is_contested(kg, p, scorer.schema),
+            }
             for p, v in top
         ],
     }
@@ -301,26 +326,34 @@ def _meaning(scorer: Scorer, code: str, words: Wording) -> str:
 
 
 def _path_record(kg: KnowledgeGraph, path: Path, value: float, total: float) -> dict[str, Any]:
-    """A path with its share and the evidence of each of its edges."""
-    steps = []
-    for a, b in zip(path.nodes, path.nodes[1:], strict=False):
+    """A path with its share and the evidence (and grade, contested flag) of each of its edges."""
+    contested = contested_steps(kg)
+    steps, grades = [], []
+    predicates = [step.predicate for step in parse(path.metapath, load_schema()).edges]
+    for a, b, predicate in zip(path.nodes, path.nodes[1:], predicates, strict=False):
+        own = []  # provenance of the edges this path step walks (the metapath's predicate)
         for text, edges in path_steps(kg, a, b):  # a reaction group's member edges as one step
             provenance = [p for edge in edges for p in edge.provenance]
+            own += provenance if edges[0].predicate == predicate else []
             steps.append(
                 {
                     "edge": text,
+                    "grade": edge_grade(provenance),
+                    "contested": any((e.subject, e.predicate, e.object) in contested for e in edges),
                     "evidence": sorted({e for p in provenance for e in p.evidence}),
                     "annotations": _annotations(edges),
                     "sources": sorted({p.source for p in provenance}),
                     "records": sorted({p.record for p in provenance if p.record})[:5],
                 }
             )
+        grades.append(edge_grade(own))
     return {
         "metapath": path.metapath,
         "path": path.text(lambda n: label(kg, n)),
         "node_ids": list(path.nodes),
         "contribution": value,
         "share": value / total,
+        "grades": grades,
         "steps": steps,
     }
 

@@ -50,8 +50,13 @@ class ScoringError(TmekgError):
 
 @functools.cache
 def default_config() -> dict[str, Any]:
-    """The shipped ``queries/scoring.yaml``."""
-    return packaged_yaml("tmekg.queries", "scoring.yaml")
+    """The shipped ``queries/scoring.yaml``, with the grade weights of ``queries/grades.yaml``."""
+    from tmekg.grades import grade_table
+
+    table = grade_table()
+    config = packaged_yaml("tmekg.queries", "scoring.yaml")
+    config.setdefault("grade_weights", {**table.weights, "ungraded": table.ungraded_weight})
+    return config
 
 
 def check_mechanism_config(config: Mapping[str, Any], schema: Schema) -> None:

@@ -33,7 +33,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tmekg.conflicts import find_conflicts
 from tmekg.errors import BuildError, SchemaError
+from tmekg.grades import FIELDS as GRADE_FIELDS
+from tmekg.grades import fill_grades
 from tmekg.model import Edge, EdgeKey, Node, Provenance
 from tmekg.schema import Schema, load_schema
 from tmekg.unionfind import UnionFind
@@ -101,6 +104,7 @@ class GraphBuilder:
         self._edges: list[tuple[int, Edge]] = []
         self._sources: dict[str, int] = {}
         self.reports: dict[str, SourceReport] = {}
+        self.conflicts: list[dict[str, Any]] = []  # set by build(): tmekg.conflicts.find_conflicts
 
     def _rank(self, source: str) -> int:
         if source not in self._sources:
@@ -117,7 +121,7 @@ class GraphBuilder:
             self.reports[source].nodes_in += 1
         else:
             self.schema.validate_edge(record)
-            self._edges.append((rank, record))
+            self._edges.append((rank, fill_grades(record)))  # source defaults of the grade fields
             self.reports[source].edges_in += 1
 
     def add_all(self, records: Iterable[Node | Edge], source: str, strict: bool = False) -> None:
@@ -279,6 +283,7 @@ class GraphBuilder:
             if bucket:
                 self.reports[self._source_name(rank)].edges_merged += 1
             bucket.append((rank, resolved))
+        self.conflicts = find_conflicts(grouped, self.schema)  # opposite signs, before rows merge
         return [self._merge_edge_group(key, grouped[key]) for key in sorted(grouped, key=_edge_sort_key)]
 
     def _resolve(self, edge: Edge, aliases: dict[str, str], rank: int) -> Edge | None:
@@ -330,7 +335,9 @@ def _merge_provenance(items: Iterable[Provenance]) -> tuple[Provenance, ...]:
 
 
 def _prov_key(p: Provenance) -> tuple[Any, ...]:
-    return (p.source, p.version, p.record or "", p.evidence, p.context, p.status, p.study or "", p.score or 0)
+    grades = tuple(getattr(p, name) or "" for name in (*GRADE_FIELDS, "quote"))
+    where = (p.source, p.version, p.record or "", p.evidence, p.context, p.status, p.study or "")
+    return (*where, p.score or 0, grades)
 
 
 def _edge_sort_key(key: EdgeKey) -> tuple[Any, ...]:

@@ -244,8 +244,9 @@ def find_paths(
 
 
 def _path_flags(path: dict[str, Any]) -> dict[str, str]:
-    """Each step's best grade (``C>D``; one per step edge) and whether the path is contested."""
-    grades = ">".join(step.get("grade") or "-" for step in path["steps"])
+    """Each path step's grade (``C>D``: the best of the step's edges, ``-`` ungraded) and whether the
+    path is contested."""
+    grades = ">".join(grade or "-" for grade in path.get("grades", ()))
     return {"grades": grades, "contested": "contested" if path.get("contested") else ""}
 
 

@@ -81,6 +81,9 @@ def _register_sub_apps() -> None:
     app.command("context-diff")(context_diff)
     app.command("sparql")(sparql)
     app.command("crosstalk")(crosstalk)
+    from tmekg.cli.conflicts import conflicts
+
+    app.command("conflicts")(conflicts)
     app.add_typer(study_app, name="study")
 
 
