@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -36,6 +38,7 @@ GRADE_VALUES: dict[str, tuple[str, ...]] = {
 OPTIONAL_EDGE_COLUMNS = ("quote", *GRADE_VALUES)
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls except tab and newline
 
 
 def kb_files(directory: Path) -> list[Path]:
@@ -93,10 +96,12 @@ def read_file(
 
 def _node_from_row(row: dict[str, str], fail: Any, record: str, version: str, schema: Schema) -> Node:
     category = _guard(fail, "category", lambda: schema.category(row["category"]).name)
-    node_id = row["id"].strip()
+    node_id = _nfc(row["id"])
     _guard(fail, "id", lambda: schema.check_curie(node_id, category))
     if not row["name"].strip():
         raise fail("name", "empty name")
+    for field in ("name", "synonyms"):
+        _no_control(row[field], field, fail)
     spec = schema.categories[category].properties
     node = Node(
         id=node_id,
@@ -113,7 +118,7 @@ def _node_from_row(row: dict[str, str], fail: Any, record: str, version: str, sc
 
 def _edge_from_row(row: dict[str, str], fail: Any, record: str, version: str, schema: Schema) -> Edge:
     predicate = _guard(fail, "predicate", lambda: schema.predicate(row["predicate"].strip()))
-    subject, obj = row["subject"].strip(), row["object"].strip()
+    subject, obj = _nfc(row["subject"]), _nfc(row["object"])
     _guard(fail, "subject", lambda: schema.check_curie(subject, None))
     _guard(fail, "object", lambda: schema.check_curie(obj, None))
     edge = Edge(
@@ -153,6 +158,8 @@ def parse_properties(text: str, specs: Mapping[str, PropertySpec]) -> tuple[tupl
 
 
 def _typed(value: str, spec: PropertySpec) -> Any:
+    if spec.type in ("int", "float") and not value.isascii():  # int("４") would be 4
+        raise SchemaError(f"property '{spec.name}' must be {spec.type} in ASCII digits, got '{value}'")
     try:
         if spec.type == "int":
             return int(value)
@@ -214,6 +221,18 @@ def _grade(row: Mapping[str, str], fail: Any) -> dict[str, str | None]:
             raise fail(column, f"'{value}' must be one of {', '.join(allowed)}")
         out[column] = value
     return out
+
+
+def _nfc(text: str) -> str:
+    """An id as written, trimmed and NFC-normalised (the schema patterns then demand ASCII digits)."""
+    return unicodedata.normalize("NFC", text.strip())
+
+
+def _no_control(text: str, field: str, fail: Any) -> None:
+    """Names are shown on terminals and in HTML: NUL, ESC (ANSI sequences), BEL... are refused."""
+    found = _CONTROL.search(text)
+    if found:
+        raise fail(field, f"control character U+{ord(found.group()):04X} in {text!r}")
 
 
 def _split(text: str) -> tuple[str, ...]:

@@ -229,6 +229,10 @@ class _Graph:
         self.edges: dict[tuple[str, str], Edge] = {}
 
     def add_row(self, record: str, row: dict[str, str], report: LoadReport) -> None:
+        bad = _malformed_ids(row)
+        if bad:  # e.g. a space inside DRUG_ID: never an unlocated schema error later in the build
+            report.skip("malformed DRUG_ID / CHEMBL_ID (row skipped)", f"{bad!r} ({record})")
+            return
         components = _components(row)
         human = [(acc, sym) for acc, sym, entry in components if entry.upper().endswith("_HUMAN")]
         if not human:
@@ -299,6 +303,17 @@ class _Graph:
                 provenance=prov,
             )
         yield from self.edges.values()
+
+
+def _malformed_ids(row: dict[str, str]) -> str | None:
+    """The first drug id of a row that is not a valid CURIE once prefixed, else ``None``."""
+    from tmekg.ids import is_valid
+
+    struct, chembl = row["DRUG_ID"].strip(), row["CHEMBL_ID"].strip()
+    for curie in (f"DRUGCENTRAL:{struct}", f"CHEMBL.COMPOUND:{chembl}" if chembl else ""):
+        if curie and not is_valid(curie):
+            return curie
+    return None
 
 
 def _components(row: dict[str, str]) -> list[tuple[str, str, str]]:

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from tmekg.model import Edge, Node
 
 PROPERTY_TYPES = ("str", "int", "float", "bool", "enum", "list")
 _CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.]*):(.+)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0/C1 control characters (NUL, ESC, BEL, CSI...)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class PropertySpec:
         ok = {
             "str": lambda v: isinstance(v, str),
             "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-            "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
             "bool": lambda v: isinstance(v, bool),
             "enum": lambda v: isinstance(v, str) and v in self.values,
             "list": lambda v: isinstance(v, tuple) and all(isinstance(x, str) for x in v),
@@ -145,6 +147,8 @@ class Schema:
     def check_curie(self, curie: str, category: str | None = None, where: str = "") -> None:
         """Check that ``curie`` is a well-formed CURIE with a known prefix (allowed for ``category``)."""
         match = _CURIE.match(curie or "")
+        if match and _CONTROL.search(curie):
+            raise SchemaError(f"{curie!r} contains a control character", where or curie, "CURIE syntax")
         if not match:
             raise SchemaError(f"'{curie}' is not a CURIE (PREFIX:local)", where or curie, "CURIE syntax")
         prefix, local = match.groups()
@@ -253,7 +257,8 @@ def parse_schema(raw: Mapping[str, Any], origin: str = "<schema>") -> Schema:
     """Build a :class:`Schema` from its YAML mapping, raising :class:`SchemaError` on any inconsistency."""
     try:
         prefixes = {k: v["uri"] for k, v in raw["prefixes"].items()}
-        patterns = {k: re.compile(v["pattern"]) for k, v in raw["prefixes"].items()}
+        # re.ASCII: \d is [0-9] and \w [A-Za-z0-9_], so full-width or other non-ASCII digits never pass
+        patterns = {k: re.compile(v["pattern"], re.ASCII) for k, v in raw["prefixes"].items()}
         categories = {k: _category(k, v, prefixes, origin) for k, v in raw["categories"].items()}
         predicates = {k: _predicate(k, v, categories, origin) for k, v in raw["predicates"].items()}
         schema = Schema(

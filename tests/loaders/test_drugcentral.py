@@ -140,3 +140,17 @@ def test_full_data(shared_data: Path) -> None:
     assert Counter(actions(records).values())["inhibitor"] > 1000
     found = actions(records)
     assert found[("CHEMBL.COMPOUND:CHEMBL1642", "HGNC.SYMBOL:ABL1")] == "inhibitor"  # imatinib
+
+
+def test_drug_id_with_a_space_is_a_counted_skip(tmp_path: Path, fixtures: Path) -> None:
+    folder = tmp_path / "drugcentral"
+    shutil.copytree(fixtures / "drugcentral", folder)
+    lines = (folder / "drug_target.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = "43 99" + lines[1][lines[1].index("\t") :]  # DRUG_ID '43 99' on line 2
+    (folder / "drug_target.tsv").write_text("".join(lines), encoding="utf-8")
+    records, report = run(folder)
+    assert report.skipped["malformed DRUG_ID / CHEMBL_ID (row skipped)"] == 1
+    assert report.examples["malformed DRUG_ID / CHEMBL_ID (row skipped)"] == [
+        "'DRUGCENTRAL:43 99' (drug_target.tsv:2)"
+    ]
+    assert records and all(":43 99" not in getattr(r, "id", "") for r in records)
