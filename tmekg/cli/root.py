@@ -77,6 +77,9 @@ def _register_sub_apps() -> None:
     app.command("profile", short_help="Metabolic subtype and pathway activity scores of expression samples.")(
         profile
     )
+    from tmekg.cli.cohort import cohort
+
+    app.command("cohort")(cohort)
     app.command("biomarkers")(biomarkers)
     app.command("context-diff")(context_diff)
     app.command("sparql")(sparql)
