@@ -124,11 +124,9 @@ def patient_rankings(
 
 def _one_patient(sample: str) -> PatientRanking:
     """Score one sample's personalised graph and rank the baseline rows by it."""
-    from tmekg.queries.rank import make_scorer
-
     assert _JOB is not None
     kg, base, factors, top = _JOB
-    scorer = make_scorer(kg, base.context, node_factors=factors[sample])
+    scorer = personal_scorer(base.scorer, factors[sample])
     table = base.table
     score = scorer.components().score[table["_row"].to_numpy(dtype=int), table["_class"].to_numpy(dtype=int)]
     order = np.lexsort((table["immunotherapy_class"].to_numpy(), table["target_id"].to_numpy(), -score))
@@ -137,6 +135,33 @@ def _one_patient(sample: str) -> PatientRanking:
     return PatientRanking(
         sample, rank, score, [_top_row(kg, base, scorer, i, rank, score) for i in order[:top]]
     )
+
+
+SHARED = ("kg", "config", "schema", "damping", "metapaths", "excluded", "targets", "classes")
+STRUCTURE = ("polarity", "modulation", "class_drugs")  # cached properties that ignore edge weights
+
+
+def personal_scorer(base: Scorer, factors: dict[str, float]) -> Scorer:
+    """A :class:`~tmekg.queries.scoring.Scorer` of ``base``'s graph and edge mask with node factors.
+
+    Equal to ``make_scorer(kg, context, node_factors=factors)`` (tests/test_cohort_rank.py checks the
+    scores), but the set-up that does not depend on edge weights (metapaths, candidate targets, classes,
+    polarity, modulation, class drugs) is copied from ``base`` instead of being recomputed per patient.
+    """
+    from tmekg.queries.hetmat import EdgeWeights, HetMat
+    from tmekg.queries.scoring import Scorer
+
+    scorer = Scorer.__new__(Scorer)
+    for name in SHARED:
+        if name in base.__dict__:
+            scorer.__dict__[name] = base.__dict__[name]
+    for name in STRUCTURE:
+        scorer.__dict__[name] = getattr(base, name)
+    scorer.skipped = dict(base.skipped)
+    scorer.node_factors = dict(factors)
+    hm = base.hetmat
+    scorer.hetmat = HetMat(base.kg, EdgeWeights.from_config(base.config), None, hm.edge_mask, factors)
+    return scorer
 
 
 def _top_row(

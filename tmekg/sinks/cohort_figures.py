@@ -7,6 +7,7 @@ into the self-contained HTML page of :mod:`tmekg.sinks.cohort_report`.
 from __future__ import annotations
 
 import io
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,6 +43,7 @@ def to_svg(fig: Any) -> str:
     fig.savefig(buffer, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buffer.getvalue()
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)  # creator/date RDF block
     return text[text.index("<svg") :]
 
 
