@@ -61,7 +61,7 @@ def load(path: Path, report: StudyReport, ctx: StudyContext) -> Iterator[Node | 
         rows, cols, values, locate = _read_h5ad(path, ctx)
     else:
         rows, cols, values, locate = _read_table(path, report, ctx)
-    yield from _records(rows, cols, values, locate, path, report, ctx)
+    yield from records(rows, cols, values, locate, path, report, ctx)
 
 
 def _read_table(path: Path, report: StudyReport, ctx: StudyContext) -> tuple[list[str], list[str], Any, Any]:
@@ -147,7 +147,7 @@ def _dense(matrix: Any) -> np.ndarray:
     return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
 
 
-def _records(
+def records(
     rows: list[str],
     cols: list[str],
     values: np.ndarray,
@@ -155,7 +155,9 @@ def _records(
     path: Path,
     report: StudyReport,
     ctx: StudyContext,
+    fractions: np.ndarray | None = None,
 ) -> Iterator[Node | Edge]:
+    """Records of a (cell type x gene) matrix of means; ``fractions`` (same shape) become ``fraction``."""
     yield ctx.study_node()
     report.rows += len(rows)
     used: dict[str, CellTypeRef] = {}
@@ -176,6 +178,7 @@ def _records(
         r, c = keep_r[i], keep_c[j]
         value = round(float(block[i, j]), 6)
         w = float(weight[i, j])
+        extra = {} if fractions is None else {"fraction": round(float(fractions[r, c]), 6)}
         yield expressed(
             ctx,
             col_ids[c],
@@ -185,6 +188,7 @@ def _records(
             statistic=STATISTIC,
             value=value,
             threshold=threshold,
+            **extra,
         )
 
 

@@ -36,11 +36,12 @@ import numpy as np
 from tmekg.errors import TmekgError
 from tmekg.model import Edge, Provenance, props
 from tmekg.queries import crosstalk_score as cs
-from tmekg.queries.crosstalk_evidence import Evidence, collect, crosstalk_predicate, resource_roles, symbol
+from tmekg.queries.crosstalk_evidence import collect, crosstalk_predicate, resource_roles, symbol  # noqa: F401
 
 SOURCE = "tmekg-crosstalk"
 METHOD = (
-    "tmekg-crosstalk (MEBOCOST-like: sender enzyme balance x receiver sensor, gene-wise label permutation)"
+    "tmekg-crosstalk (MEBOCOST-like: sender production balance x receiver sensor confidence, combined "
+    "study + reference expression, gene-wise label permutation)"
 )
 MODES = ("supply", "depletion")
 COLUMNS = (
@@ -60,7 +61,15 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class CrosstalkParams:
-    """Inference parameters (all written into the ``parameters`` property of inferred edges)."""
+    """Inference parameters (all written into the ``parameters`` property of inferred edges).
+
+    ``study`` restricts the study evidence to one study; ``reference`` says how reference atlases
+    (``hpa-blood``) join (``profiles``: inside study cell types only; ``all``: their other cell types
+    too; ``none``; see :func:`tmekg.queries.crosstalk_expression.combined`); ``currency`` keeps
+    currency metabolites and ions (``queries/crosstalk_currency.yaml``); ``colocalisation`` is a
+    region x cell type count table whose co-occurrence prior weights the scores
+    (:mod:`tmekg.queries.crosstalk_coloc`).
+    """
 
     study: str | None = None
     modes: tuple[str, ...] = MODES
@@ -68,19 +77,23 @@ class CrosstalkParams:
     seed: int = 0
     max_set: int = 250
     autocrine: bool = False
+    reference: str = "profiles"
+    currency: bool = False
+    colocalisation: str | None = None
 
     def text(self) -> str:
         """``key=value;...`` form for edge properties."""
         modes = "|".join(self.modes)
         return (
             f"permutations={self.permutations};seed={self.seed};max_set={self.max_set};"
-            f"autocrine={str(self.autocrine).lower()};modes={modes}"
+            f"autocrine={str(self.autocrine).lower()};modes={modes};reference={self.reference};"
+            f"currency={str(self.currency).lower()};colocalisation={self.colocalisation or ''}"
         )
 
 
 @dataclass
 class Crosstalk:
-    """One inferred sender -> metabolite -> receiver row."""
+    """One inferred sender -> metabolite -> receiver row (both modes merged: ``mode`` names them)."""
 
     sender_id: str
     sender_name: str
@@ -95,14 +108,33 @@ class Crosstalk:
     receiver_genes: list[str]
     study: str
     evidence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    modes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    colocalisation: float | None = None
 
     def row(self) -> dict[str, Any]:
         """The TSV/table row (exactly :data:`COLUMNS`)."""
         return {c: getattr(self, c) for c in COLUMNS}
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: the row plus study and evidence."""
-        return {**self.row(), "study": self.study, "evidence": self.evidence}
+        """JSON form: the row plus study, per-mode scores, co-localisation weight and evidence."""
+        return {
+            **self.row(),
+            "study": self.study,
+            "modes": self.modes,
+            "colocalisation": self.colocalisation,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass
+class _Inputs:
+    """Everything one inference reads: roles, combined expression, excluded metabolites, weights."""
+
+    roles: Any
+    expression: Any
+    matrix: tuple[np.ndarray, list[str], list[str]]
+    excluded: set[str]
+    coloc: Any | None
 
 
 def infer_crosstalk(
@@ -112,32 +144,47 @@ def infer_crosstalk(
     receiver: str | None = None,
     metabolite: str | None = None,
     top: int = 0,
+    evidence: bool = True,
 ) -> list[Crosstalk]:
-    """Infer crosstalk for every study with expression evidence (or ``params.study``), best first.
+    """Infer crosstalk from the combined expression evidence, one row per (sender, metabolite, receiver).
 
     Filters take ids, names or synonyms (resolved with ``kg.resolve``). Every candidate is scored and
-    tested; names, supporting genes and evidence are assembled for the ``top`` rows only (0 = all).
+    tested; names, supporting genes and (unless ``evidence=False``) the evidence rows are assembled
+    for the ``top`` rows only (0 = all).
     """
     params = params or CrosstalkParams()
     unknown = set(params.modes) - set(MODES)
     if unknown:
         raise TmekgError(f"unknown crosstalk mode(s) {sorted(unknown)} (use supply, depletion)")
-    evidence = collect(kg)
-    studies = [params.study] if params.study else sorted(evidence.expression)
-    if not studies:
-        raise TmekgError(
-            "no study expression evidence in the store: load markers or a pseudobulk first "
-            "(tmekg study load FILE --format seurat|scanpy|pseudobulk --study-id ID)"
-        )
+    inputs = _inputs(kg, params)
     wanted = {k: kg.resolve(v).id for k, v in (("s", sender), ("r", receiver), ("m", metabolite)) if v}
-    parts = []
-    for study in studies:
-        if study not in evidence.expression:
-            known = ", ".join(evidence.expression)
-            raise TmekgError(f"no expression evidence for study '{study}' (known: {known})")
-        for mode in params.modes:
-            parts.append(_infer(evidence, study, mode, params, wanted))
-    return [_row(kg, evidence, h) for h in _best(parts, top)]
+    parts = [_infer(inputs, mode, params, wanted) for mode in params.modes]
+    return [_row(kg, inputs, h, evidence) for h in _best(parts, top)]
+
+
+def _inputs(kg: Any, params: CrosstalkParams) -> _Inputs:
+    from tmekg.queries.crosstalk_currency import currency_ids
+    from tmekg.queries.crosstalk_expression import combined
+
+    expression = combined(kg, params.study, params.reference)
+    studies = sorted({r.study for r in expression.rows if r.study})
+    if params.study and params.study not in studies:
+        known = sorted({r.study for r in combined(kg).rows if r.study})
+        raise TmekgError(f"no expression evidence for study '{params.study}' (known: {', '.join(known)})")
+    if not expression.best:
+        raise TmekgError(
+            "no expression evidence in the store: build with hpa-blood or load markers or a pseudobulk "
+            "(tmekg study load FILE --format seurat|scanpy|pseudobulk|anndata --study-id ID)"
+        )
+    roles = resource_roles(kg)
+    excluded = set() if params.currency else currency_ids(kg, roles.metabolites())
+    coloc = None
+    if params.colocalisation:
+        from tmekg.queries.crosstalk_coloc import load
+
+        coloc = load(params.colocalisation)
+    genes = {g for g, _ in roles.edges}
+    return _Inputs(roles, expression, expression.matrix(genes), excluded, coloc)
 
 
 @dataclass(frozen=True)
@@ -150,35 +197,40 @@ class _Hit:
     receiver: str
     metabolite: str
     mode: str
-    study: str
     members: tuple[list[str], list[str], list[str]]
+    modes: dict[str, tuple[float, float | None]]
+    weight: float | None
 
 
 @dataclass
 class _Scored:
-    """All scored candidates of one (study, mode): index arrays plus what they index."""
+    """All scored candidates of one mode: index arrays plus what they index."""
 
-    study: str
     mode: str
     celltypes: list[str]
     metabolites: list[str]
     members: list[tuple[list[str], list[str], list[str]]]
     cand: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     p_values: np.ndarray
+    weights: np.ndarray | None
 
 
-def _infer(ev: Evidence, study: str, mode: str, params: CrosstalkParams, wanted: dict[str, str]) -> _Scored:
-    matrix, celltypes, genes = ev.matrix(study)
-    metabolites, sets, members = _gene_sets(ev, mode, genes, params.max_set, wanted.get("m"))
+def _infer(inputs: _Inputs, mode: str, params: CrosstalkParams, wanted: dict[str, str]) -> _Scored:
+    matrix, celltypes, genes = inputs.matrix
+    metabolites, sets, members, index_sets = _gene_sets(inputs, mode, genes, params.max_set, wanted.get("m"))
     cand = cs.candidates(matrix, sets, params.autocrine) if metabolites else _empty()
-    keep = np.ones(len(cand[0]), dtype=bool)
+    keep = ~cs.same_gene_only(matrix, index_sets[0], index_sets[1], cand)
     index = {c: i for i, c in enumerate(celltypes)}
     for key, column in (("s", 0), ("r", 1)):
         if key in wanted:
             keep &= cand[column] == index.get(wanted[key], -1)
     cand = tuple(a[keep] for a in cand)
     p_values = cs.permutation_pvalues(matrix, sets, cand, params.permutations, params.seed)
-    return _Scored(study, mode, celltypes, metabolites, members, cand, p_values)
+    weights = None
+    if inputs.coloc is not None:
+        weights = inputs.coloc.matrix(celltypes)[cand[0], cand[1]]
+        cand = (*cand[:3], cand[3] * weights)
+    return _Scored(mode, celltypes, metabolites, members, cand, p_values, weights)
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -187,7 +239,11 @@ def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _best(parts: list[_Scored], top: int) -> list[_Hit]:
-    """The ``top`` candidates over all parts (0 = all): score desc, p asc, then sender and receiver ids."""
+    """The ``top`` (sender, metabolite, receiver) rows over all modes (0 = all), modes merged.
+
+    Order: score desc, p asc, then sender and receiver ids; a triple found in both modes is one row
+    with the better mode's score and p-value and ``mode`` naming both (``supply+depletion``).
+    """
     part = np.concatenate([np.full(len(x.cand[0]), i) for i, x in enumerate(parts)] or [np.zeros(0, int)])
     row = np.concatenate([np.arange(len(x.cand[0])) for x in parts] or [np.zeros(0, int)])
     score = np.round(np.concatenate([x.cand[3] for x in parts] or [np.zeros(0)]), 6)
@@ -199,34 +255,35 @@ def _best(parts: list[_Scored], top: int) -> list[_Hit]:
         [parts[i].celltypes[parts[i].cand[1][j]] for i, j in zip(part, row, strict=True)] or [""]
     )
     order = np.lexsort((receiver[: len(p)], sender[: len(p)], np.nan_to_num(p, nan=2.0), -score))
-    hits = []
-    for k in order[:top] if top else order:
+    merged: dict[tuple[str, str, str], dict[str, tuple[float, float | None]]] = {}
+    first: dict[tuple[str, str, str], int] = {}
+    for k in order:
         x, j = parts[part[k]], row[k]
-        m = x.cand[2][j]
+        key = (str(sender[k]), x.metabolites[x.cand[2][j]], str(receiver[k]))
         p_value = None if np.isnan(p[k]) else round(float(p[k]), 6)
-        hits.append(
-            _Hit(
-                float(score[k]),
-                p_value,
-                str(sender[k]),
-                str(receiver[k]),
-                x.metabolites[m],
-                x.mode,
-                x.study,
-                x.members[m],
-            )
-        )
-    return hits
+        merged.setdefault(key, {})[x.mode] = (float(score[k]), p_value)
+        first.setdefault(key, int(k))
+    keys = list(first)[:top] if top else list(first)
+    return [_hit(parts, part, row, first[key], key, merged[key]) for key in keys]
+
+
+def _hit(parts: list[_Scored], part: np.ndarray, row: np.ndarray, k: int, key: tuple, modes: dict) -> _Hit:
+    x, j = parts[part[k]], row[k]
+    score, p_value = modes[x.mode]
+    name = "+".join(m for m in MODES if m in modes)
+    weight = None if x.weights is None else round(float(x.weights[j]), 6)
+    return _Hit(score, p_value, key[0], key[2], key[1], name, x.members[x.cand[2][j]], modes, weight)
 
 
 def _gene_sets(
-    ev: Evidence, mode: str, genes: list[str], max_set: int, only: str | None
-) -> tuple[list[str], cs.GeneSets, list[tuple[list[str], list[str], list[str]]]]:
-    """Per metabolite: (positive, negative, receiver) gene lists for ``mode``; oversized sets skipped."""
+    inputs: _Inputs, mode: str, genes: list[str], max_set: int, only: str | None
+) -> tuple[list[str], cs.GeneSets, list[tuple[list[str], list[str], list[str]]], tuple[list, list]]:
+    """Per metabolite: (positive, negative, receiver) gene lists for ``mode``; oversized sets and
+    currency metabolites skipped. Also returns the (positive, receiver) column-index lists."""
     column = {g: j for j, g in enumerate(genes)}
-    roles = ev.roles
-    metabolites, pos, neg, recv, sizes_p, sizes_n, members = [], [], [], [], [], [], []
-    for m in sorted(roles.metabolites()):
+    roles = inputs.roles
+    metabolites, pos, neg, recv, conf, sizes_p, sizes_n, members = [], [], [], [], [], [], [], []
+    for m in sorted(roles.metabolites() - inputs.excluded):
         if only and m != only:
             continue
         p_set, n_set, r_set = roles.sets(m, mode)
@@ -236,17 +293,23 @@ def _gene_sets(
         members.append((sorted(p_set), sorted(n_set), sorted(r_set)))
         pos.append([column[g] for g in p_set if g in column])
         neg.append([column[g] for g in n_set if g in column])
-        recv.append([column[g] for g in r_set if g in column])
+        r_genes = [g for g in sorted(r_set) if g in column]
+        recv.append([column[g] for g in r_genes])
+        conf.append([roles.receiver_confidence(g, m) for g in r_genes])
         sizes_p.append(len(p_set))
         sizes_n.append(len(n_set))
-    sets = cs.GeneSets.build(pos, neg, recv, len(genes), (sizes_p, sizes_n))
-    return metabolites, sets, members
+    sets = cs.GeneSets.build(pos, neg, recv, len(genes), (sizes_p, sizes_n), conf)
+    return metabolites, sets, members, (pos, recv)
 
 
-def _row(kg: Any, ev: Evidence, hit: _Hit) -> Crosstalk:
+def _row(kg: Any, inputs: _Inputs, hit: _Hit, evidence: bool = True) -> Crosstalk:
     pos, _, recv = hit.members
-    sender_genes = ev.supporting(hit.study, hit.sender, pos)
-    receiver_genes = ev.supporting(hit.study, hit.receiver, recv)
+    best = inputs.expression.best
+    sender_genes = _supporting(best, hit.sender, pos)
+    receiver_genes = _supporting(best, hit.receiver, recv, inputs.roles, hit.metabolite)
+    support = [best[(g, hit.sender)] for g in sender_genes] + [
+        best[(g, hit.receiver)] for g in receiver_genes
+    ]
     return Crosstalk(
         sender_id=hit.sender,
         sender_name=kg.node(hit.sender).name,
@@ -259,32 +322,70 @@ def _row(kg: Any, ev: Evidence, hit: _Hit) -> Crosstalk:
         p_value=hit.p_value,
         sender_genes=[symbol(kg, g) for g in sender_genes],
         receiver_genes=[symbol(kg, g) for g in receiver_genes],
-        study=hit.study,
-        evidence=ev.rows(hit.study, hit.sender, hit.receiver, hit.metabolite, sender_genes, receiver_genes),
+        study=";".join(sorted({(r.study or r.source) for r in support})),
+        evidence=_evidence(inputs, hit, sender_genes, receiver_genes) if evidence else {},
+        modes={m: {"score": s, "p_value": p} for m, (s, p) in hit.modes.items()},
+        colocalisation=hit.weight,
     )
 
 
+def _supporting(best: dict, celltype: str, genes: list[str], roles: Any = None, m: str = "") -> list[str]:
+    """Genes of ``genes`` with evidence in ``celltype``, strongest (x receiver confidence) first."""
+    hits = []
+    for g in genes:
+        row = best.get((g, celltype))
+        if row is not None:
+            conf = roles.receiver_confidence(g, m) if roles is not None else 1.0
+            hits.append((row.level * conf, g))
+    return [g for w, g in sorted(hits, key=lambda t: (-t[0], t[1])) if w > 0]
+
+
+def _evidence(inputs: _Inputs, hit: _Hit, s_genes: list[str], r_genes: list[str]) -> dict[str, list]:
+    best, edges = inputs.expression.best, inputs.roles.edges
+    return {
+        "sender": [best[(g, hit.sender)].as_dict() for g in s_genes],
+        "receiver": [
+            {
+                **best[(g, hit.receiver)].as_dict(),
+                "confidence": inputs.roles.receiver_confidence(g, hit.metabolite),
+            }
+            for g in r_genes
+        ],
+        "resources": [
+            e for g in dict.fromkeys(s_genes + r_genes) for e in edges.get((g, hit.metabolite), [])
+        ],
+    }
+
+
 def to_edges(rows: Iterable[Crosstalk], params: CrosstalkParams | None = None) -> list[Edge]:
-    """Inferred rows as ``crosstalk`` edges (``inferred=true``, source ``tmekg-crosstalk``)."""
+    """Inferred rows as ``crosstalk`` edges (``inferred=true``, source ``tmekg-crosstalk``), one per mode."""
     from tmekg import __version__
 
     params = params or CrosstalkParams()
     out = []
     for row in rows:
         pmids = sorted({e for item in row.evidence.get("resources", []) for e in item.get("evidence", [])})
-        prov = Provenance(SOURCE, __version__, tuple(pmids), row.score, study=row.study)
-        values = {
-            "metabolite": row.metabolite_id,
-            "mode": row.mode,
-            "p_value": row.p_value,
-            "sender_genes": tuple(row.sender_genes),
-            "receiver_genes": tuple(row.receiver_genes),
-            "method": METHOD,
-            "parameters": params.text(),
-            "inferred": True,
-        }
-        out.append(Edge(row.sender_id, crosstalk_predicate(), row.receiver_id, (prov,), props(values)))
+        modes = row.modes or {row.mode: {"score": row.score, "p_value": row.p_value}}
+        for mode, result in modes.items():
+            prov = Provenance(SOURCE, __version__, tuple(pmids), result["score"], study=_study_of(row))
+            values = {
+                "metabolite": row.metabolite_id,
+                "mode": mode,
+                "p_value": result["p_value"],
+                "sender_genes": tuple(row.sender_genes),
+                "receiver_genes": tuple(row.receiver_genes),
+                "method": METHOD,
+                "parameters": params.text(),
+                "inferred": True,
+            }
+            out.append(Edge(row.sender_id, crosstalk_predicate(), row.receiver_id, (prov,), props(values)))
     return out
+
+
+def _study_of(row: Crosstalk) -> str | None:
+    """The first study id behind a row (provenance.study must be a Study id), else None."""
+    ids = [s for s in row.study.split(";") if ":" in s]
+    return ids[0] if ids else None
 
 
 def crosstalk_table(
@@ -294,12 +395,13 @@ def crosstalk_table(
     metabolite: str | None = None,
     top: int = 20,
     params: CrosstalkParams | None = None,
+    evidence: bool = True,
 ) -> list[Crosstalk]:
     """``tmekg crosstalk``: open the store, infer, keep the ``top`` rows (0 = all)."""
     from tmekg.graph import KnowledgeGraph
 
     with KnowledgeGraph.open(store) as kg:
-        return infer_crosstalk(kg, params, sender, receiver, metabolite, top)
+        return infer_crosstalk(kg, params, sender, receiver, metabolite, top, evidence)
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

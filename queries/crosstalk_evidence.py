@@ -48,51 +48,105 @@ def schema_roles(schema: Schema) -> dict[str, list[str]]:
 
 @dataclass
 class Roles:
-    """Gene sets per metabolite and the resource edges behind them."""
+    """Gene sets per metabolite, receiver confidences and the resource edges behind them.
+
+    Transporters are split by direction: ``export`` (export only), ``imports`` (import only) and
+    ``bidirectional`` (annotated bidirectional, or annotated both ways by different edges). Supply
+    senders never use ``imports`` or ``bidirectional``; they are receivers.
+    """
 
     production: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     consumption: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     export: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     imports: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    bidirectional: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     sensing: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    confidence: dict[tuple[str, str], float] = field(default_factory=dict)
     edges: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def metabolites(self) -> set[str]:
         """Metabolites with any resource gene."""
-        tables = (self.production, self.consumption, self.export, self.imports, self.sensing)
+        tables = (
+            self.production,
+            self.consumption,
+            self.export,
+            self.imports,
+            self.bidirectional,
+            self.sensing,
+        )
         return {m for table in tables for m in table}
 
+    def exporters(self, m: str) -> set[str]:
+        """Export-only transporters of ``m`` (not also annotated as importing or bidirectional)."""
+        return self.export.get(m, set()) - self.imports.get(m, set()) - self.bidirectional.get(m, set())
+
+    def importers(self, m: str) -> set[str]:
+        """Transporters that can take ``m`` up (import or bidirectional)."""
+        return self.imports.get(m, set()) | self.bidirectional.get(m, set())
+
     def sets(self, m: str, mode: str) -> tuple[set[str], set[str], set[str]]:
-        """(positive sender, negative sender, receiver) genes of ``m`` for ``mode``."""
+        """(positive sender, negative sender, receiver) genes of ``m`` for ``mode``.
+
+        supply: producers + export-only transporters, minus consumers; receivers = sensors + importers.
+        depletion: consumers + import-only transporters, minus producers; receivers = importers.
+        """
         if mode == "supply":
             return (
-                self.production.get(m, set()) | self.export.get(m, set()),
+                self.production.get(m, set()) | self.exporters(m),
                 self.consumption.get(m, set()),
-                self.sensing.get(m, set()) | self.imports.get(m, set()),
+                self.sensing.get(m, set()) | self.importers(m),
             )
         return (
-            self.consumption.get(m, set()) | self.imports.get(m, set()),
+            self.consumption.get(m, set()) | (self.imports.get(m, set()) - self.export.get(m, set())),
             self.production.get(m, set()),
-            set(self.imports.get(m, set())),
+            self.importers(m),
         )
+
+    def receiver_confidence(self, gene: str, m: str) -> float:
+        """Confidence of ``gene`` as a receiver of ``m`` (``queries/crosstalk.yaml`` ``receivers``)."""
+        return self.confidence.get((gene, m), 0.0)
+
+
+def _receiver_weights() -> dict[str, Any]:
+    from tmekg.queries.crosstalk_expression import config
+
+    return config()["receivers"]
+
+
+def _sensing_confidence(edge: Any, weights: dict[str, Any]) -> float:
+    """Best of the edge's source confidences, ``with_action`` for a recorded action, else ``default``."""
+    best = float(weights["default"])
+    mode = str(edge.prop("mode") or "")
+    if mode and mode.split(":")[0].strip() in set(weights["action_words"]):
+        best = max(best, float(weights["with_action"]))
+    for prov in edge.provenance:
+        best = max(best, float(weights["sources"].get(prov.source, 0.0)))
+    return best
 
 
 def resource_roles(kg: Any) -> Roles:
     """Read every resource edge of the graph into :class:`Roles`."""
     schema = load_schema()
     names = schema_roles(schema)
+    weights = _receiver_weights()
     roles = Roles()
     for role in ("production", "consumption", "transport", "sensing"):
         for predicate in names.get(role, []):
             for edge in kg.edges(predicate):
                 gene, met = (edge.object, edge.subject) if role == "sensing" else (edge.subject, edge.object)
                 sign = schema.edge_sign(edge)
+                conf = 0.0
                 if role == "transport":
-                    (roles.export if sign >= 0 else roles.imports)[met].add(gene)
-                    if sign == 0:
-                        roles.imports[met].add(gene)
+                    table = {1: roles.export, -1: roles.imports, 0: roles.bidirectional}[sign]
+                    table[met].add(gene)
+                    conf = float(weights["importer"]) if sign <= 0 else 0.0
+                elif role == "sensing":
+                    roles.sensing[met].add(gene)
+                    conf = _sensing_confidence(edge, weights)
                 else:
                     getattr(roles, role)[met].add(gene)
+                if conf > roles.confidence.get((gene, met), 0.0):
+                    roles.confidence[(gene, met)] = conf
                 roles.edges[(gene, met)].append(_resource_summary(edge))
     return roles
 
@@ -185,7 +239,7 @@ def collect(kg: Any) -> Evidence:
 
 
 def expression_evidence(
-    kg: Any, study: str | None = None, reference: bool = True, min_detection: float | None = None
+    kg: Any, study: str | None = None, reference: str | bool = "all", min_detection: float | None = None
 ) -> Any:
     """Per-cell-type expression evidence combined across studies and reference atlases (a DataFrame).
 
@@ -205,7 +259,9 @@ def expression_evidence(
     study
         Only this study's evidence (plus the reference atlases).
     reference
-        Include reference atlases (``hpa-blood``) and the reference profiles of study cell types.
+        ``"all"`` (default): reference atlases (``hpa-blood``) too, their cell types listed unless a
+        study cell type took their profile; ``"profiles"``: reference rows only inside study cell
+        types (reference types listed only when no study is loaded); ``"none"``: studies only.
     min_detection
         Override the detection threshold.
 

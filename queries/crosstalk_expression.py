@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from tmekg.errors import TmekgError
 from tmekg.io import packaged_yaml
 
 CONFIG_FILE = "crosstalk.yaml"
@@ -176,22 +177,37 @@ class Combined:
         return E, list(self.celltypes), cols
 
 
+REFERENCE_MODES = ("profiles", "all", "none")
+
+
 def combined(
     kg: Any,
     study: str | None = None,
-    reference: bool = True,
+    reference: str | bool = "all",
     min_detection: float | None = None,
 ) -> Combined:
-    """Evidence of all studies (or one ``study``) plus reference atlases (unless ``reference=False``).
+    """Evidence of all studies (or one ``study``) combined with the reference atlases.
 
-    Listed cell types: every cell type with counting evidence, except reference types whose profile
-    was copied into a study cell type (they would duplicate it).
+    ``reference``: ``"all"`` (or True) lists every cell type with counting evidence, except reference
+    types whose profile was copied into a study cell type (they would duplicate it); ``"profiles"``
+    uses reference rows only through the profiles of study cell types and lists reference types on
+    their own only when no study evidence is loaded (the study says which cell types are in the
+    tissue; a blood atlas fills in genes, it is not a census of the tumour); ``"none"`` (or False)
+    reads study evidence only.
     """
-    rows = read_rows(kg, None if reference else ())
+    mode = (
+        {True: "all", False: "none"}.get(reference, reference) if isinstance(reference, bool) else reference
+    )
+    if mode not in REFERENCE_MODES:
+        raise TmekgError(f"unknown reference mode '{reference}' (use one of: {', '.join(REFERENCE_MODES)})")
+    rows = read_rows(kg, () if mode == "none" else None)
     if study:
         rows = [r for r in rows if r.study in (None, study)]
     rows, used = with_profiles(rows)
     best = combine(rows, min_detection)
-    celltypes = sorted({c for _, c in best} - used)
+    listed = {c for _, c in best} - used
+    studied = {r.cell_type for r in rows if r.study}
+    if mode == "profiles" and studied:
+        listed &= studied
     sources = sorted({r.source for r in best.values()})
-    return Combined(best, rows, celltypes, sources)
+    return Combined(best, rows, sorted(listed), sources)

@@ -8,7 +8,8 @@ Inputs are plain arrays so the scoring can be tested and benchmarked without a g
 
 Sender term ``S[c, m] = max(0, mean_{g in pos(m)} E[c, g] - mean_{g in neg(m)} E[c, g])`` (means over
 the whole set, genes without evidence counting 0; the negative mean is 0 when the set is empty).
-Receiver term ``R[c, m] = max_{g in recv(m)} E[c, g]`` (the best sensor / importer).
+Receiver term ``R[c, m] = max_{g in recv(m)} E[c, g] * conf(g, m)`` (the best sensor / importer, each
+weighted by its resource confidence; 1 when no confidences are given).
 Score of sender ``s`` -> receiver ``r`` through ``m``: ``S[s, m] * R[r, m]``.
 
 Permutation p-value: each gene's column of ``E`` is permuted independently across cell types (the
@@ -39,6 +40,7 @@ class GeneSets:
     neg: object  # same for neg(m)
     recv_genes: np.ndarray  # concatenated receiver gene indices
     recv_start: np.ndarray  # segment start of each metabolite (len M + 1)
+    recv_conf: np.ndarray | None = None  # confidence of each entry of recv_genes (None = all 1)
 
     @property
     def n_metabolites(self) -> int:
@@ -53,14 +55,26 @@ class GeneSets:
         recv: Sequence[Sequence[int]],
         n_genes: int,
         sizes: tuple[Sequence[int], Sequence[int]] | None = None,
+        recv_conf: Sequence[Sequence[float]] | None = None,
     ) -> GeneSets:
         """Build from index lists; ``sizes`` gives the full set sizes when some members were dropped
-        (genes without any evidence are not columns of ``E`` but still count in the means)."""
+        (genes without any evidence are not columns of ``E`` but still count in the means);
+        ``recv_conf`` the receiver confidences, parallel to ``recv``."""
         pos_sizes, neg_sizes = sizes or ([len(x) for x in pos], [len(x) for x in neg])
         lengths = np.array([len(x) for x in recv], dtype=np.int64)
         start = np.concatenate([[0], np.cumsum(lengths)])
         flat = np.array([g for x in recv for g in x], dtype=np.int64)
-        return cls(_averaging(pos, pos_sizes, n_genes), _averaging(neg, neg_sizes, n_genes), flat, start)
+        conf = None if recv_conf is None else np.array([c for x in recv_conf for c in x], dtype=float)
+        pos_m, neg_m = _averaging(pos, pos_sizes, n_genes), _averaging(neg, neg_sizes, n_genes)
+        return cls(pos_m, neg_m, flat, start, conf)
+
+    def weighted(self, gathered: np.ndarray, axis: int) -> np.ndarray:
+        """``gathered`` (receiver entries along ``axis``) times their confidences."""
+        if self.recv_conf is None:
+            return gathered
+        shape = [1] * gathered.ndim
+        shape[axis] = len(self.recv_conf)
+        return gathered * self.recv_conf.reshape(shape).astype(gathered.dtype)
 
 
 def _averaging(sets: Sequence[Sequence[int]], sizes: Sequence[int], n_genes: int) -> object:
@@ -86,7 +100,7 @@ def receiver_term(E: np.ndarray, sets: GeneSets) -> np.ndarray:
     lengths = np.diff(sets.recv_start)
     nonempty = np.flatnonzero(lengths > 0)
     if len(nonempty):
-        gathered = E[..., sets.recv_genes]
+        gathered = sets.weighted(E[..., sets.recv_genes], axis=-1)
         out[..., nonempty] = np.maximum.reduceat(gathered, sets.recv_start[nonempty], axis=-1)
     return out
 
@@ -163,8 +177,46 @@ def _batch_terms(
     lengths = np.diff(sets.recv_start)
     nonempty = np.flatnonzero(lengths > 0)
     if len(nonempty):
-        R[nonempty] = np.maximum.reduceat(permuted[sets.recv_genes], sets.recv_start[nonempty], axis=0)
+        gathered = sets.weighted(permuted[sets.recv_genes], axis=0)
+        R[nonempty] = np.maximum.reduceat(gathered, sets.recv_start[nonempty], axis=0)
     return S, R
+
+
+def same_gene_only(
+    E: np.ndarray,
+    pos: Sequence[Sequence[int]],
+    recv: Sequence[Sequence[int]],
+    cand: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Mask of candidates whose only support is one gene, the same on both sides.
+
+    Sender support = positive genes of ``m`` expressed in the sender; receiver support = receiver
+    genes expressed in the receiver. A row is *same-gene only* when both are the same single gene
+    (e.g. a transporter counted as the sender's release and the receiver's uptake).
+    """
+    s_idx, r_idx, m_idx, _ = cand
+    if len(s_idx) == 0:
+        return np.zeros(0, dtype=bool)
+    present = (E > 0).astype(float)
+    count_s, id_s = _support(present, pos)
+    count_r, id_r = _support(present, recv)
+    return (
+        (count_s[s_idx, m_idx] == 1)
+        & (count_r[r_idx, m_idx] == 1)
+        & (id_s[s_idx, m_idx] == id_r[r_idx, m_idx])
+    )
+
+
+def _support(present: np.ndarray, sets: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per (cell type, metabolite): number of expressed set genes and the sum of their (index + 1)."""
+    import scipy.sparse as sp
+
+    rows = [g for x in sets for g in x]
+    cols = [m for m, x in enumerate(sets) for _ in x]
+    shape = (present.shape[1], len(sets))
+    ones = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+    ids = sp.csr_matrix((np.array(rows, dtype=float) + 1.0, (rows, cols)), shape=shape)
+    return np.asarray(ones.T @ present.T).T, np.asarray(ids.T @ present.T).T
 
 
 def naive_scores(E: np.ndarray, pos: list, neg: list, recv: list, pos_sizes: list, neg_sizes: list) -> dict:

@@ -32,6 +32,7 @@ FORMATS = {
     "seurat": ("study_markers", "load_seurat"),
     "scanpy": ("study_markers", "load_scanpy"),
     "pseudobulk": ("pseudobulk", "load"),
+    "anndata": ("study_anndata", "load"),
     "mebocost": ("mebocost_results", "load"),
     "liana": ("liana_results", "load"),
     "cellphonedb": ("cellphonedb_results", "load"),

@@ -23,7 +23,18 @@ from tmekg.cli.common import echo_json as _echo_json
 from tmekg.errors import TmekgError
 
 FORMATS = ("table", "tsv", "json")
-STUDY_FORMATS = ("seurat", "scanpy", "pseudobulk", "mebocost", "liana", "cellphonedb", "compass", "scfea")
+STUDY_FORMATS = (
+    "seurat",
+    "scanpy",
+    "pseudobulk",
+    "anndata",
+    "mebocost",
+    "liana",
+    "cellphonedb",
+    "compass",
+    "scfea",
+)
+REFERENCE_MODES = ("profiles", "all", "none")
 
 study_app = typer.Typer(
     help="Study outputs (markers, pseudobulk, MEBOCOST, LIANA+, CellPhoneDB, Compass, scFEA) into a store.",
@@ -56,9 +67,33 @@ def crosstalk(
         int, typer.Option("--permutations", min=0, help="Label permutations (0 = none).")
     ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the permutations.")] = 0,
+    reference: Annotated[
+        str,
+        typer.Option(
+            "--reference",
+            help="Reference atlases (hpa-blood): profiles (fill study cell types), all (list their "
+            "cell types too) or none.",
+        ),
+    ] = "profiles",
+    include_currency: Annotated[
+        bool,
+        typer.Option(
+            "--include-currency", help="Keep currency metabolites and ions (queries/crosstalk_currency.yaml)."
+        ),
+    ] = False,
+    colocalisation: Annotated[
+        Path | None,
+        typer.Option(
+            "--colocalisation", help="Region x cell type count table (CSV/TSV): co-occurrence weight."
+        ),
+    ] = None,
+    figure: Annotated[
+        Path | None,
+        typer.Option("--figure", help="Also draw a sender x receiver heatmap and a dot plot (.png/.svg)."),
+    ] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Infer metabolic crosstalk (sender -> metabolite -> receiver) from study expression evidence.
+    """Infer metabolic crosstalk (sender -> metabolite -> receiver), one row per triple, modes merged.
 
     Example: tmekg crosstalk --sender iCAF --metabolite lactate --top 10 --format tsv
     """
@@ -67,9 +102,22 @@ def crosstalk(
 
     _choice(fmt, FORMATS, "format")
     modes = MODES if _choice(mode, (*MODES, "both"), "mode") == "both" else (mode,)
-    params = CrosstalkParams(study=study, modes=modes, permutations=permutations, seed=seed)
+    params = CrosstalkParams(
+        study=study,
+        modes=modes,
+        permutations=permutations,
+        seed=seed,
+        reference=_choice(reference, REFERENCE_MODES, "reference mode"),
+        currency=include_currency,
+        colocalisation=str(colocalisation) if colocalisation else None,
+    )
     with spinner("inferring crosstalk"):
-        rows = crosstalk_table(store, sender, receiver, metabolite, top, params)
+        rows = crosstalk_table(store, sender, receiver, metabolite, top, params, evidence=fmt == "json")
+    if figure:
+        from tmekg.queries.crosstalk_figure import draw
+
+        draw(rows, figure)
+        typer.echo(f"figure written to {figure}", err=True)
     if fmt == "json":
         _echo_json([r.to_dict() for r in rows], indent=2)
         return
@@ -116,6 +164,10 @@ def study_load(
     option: Annotated[
         list[str] | None, typer.Option("--option", "-o", help="Loader option key=value (repeatable).")
     ] = None,
+    groupby: Annotated[
+        str | None,
+        typer.Option("--groupby", help="anndata/pseudobulk .h5ad: obs column with cell-type labels."),
+    ] = None,
     sources: Annotated[
         list[str] | None,
         typer.Option("--sources", "-s", help="Sources to rebuild with (default: the store's)."),
@@ -143,7 +195,7 @@ def study_load(
         map_file=str(map_file) if map_file else None,
         name=name,
         alpha=alpha,
-        options=_options(option),
+        options={**_options(option), **({"groupby": groupby} if groupby else {})},
     )
     names = [s.strip() for item in (sources or []) for s in item.split(",") if s.strip()] or None
     with spinner(f"loading {spec.path} and rebuilding the store"):
