@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from tmekg.conflicts import contested_steps, read_conflicts
+from tmekg.conflicts import contested_nodes, contested_steps, read_conflicts
 from tmekg.errors import TmekgError
 from tmekg.queries.metapaths import parse
 from tmekg.queries.paths import Path
@@ -103,33 +103,44 @@ def _grades(sides: list[dict[str, Any]]) -> str:
 
 
 # -- paths ---------------------------------------------------------------------------------------
-def path_triples(path: Path, scorer_schema: Any) -> list[tuple[str, str, str]]:
+def path_triples(path: Path, schema: Any) -> list[tuple[str, str, str]]:
     """(subject, predicate, object) of each step of a scored path, in the edge's own direction."""
-    metapath = parse(path.metapath, scorer_schema)
     out = []
-    for k, step in enumerate(metapath.edges):
+    for k, (predicate, forward) in enumerate(_steps(path.metapath, schema)):
         a, b = path.nodes[k], path.nodes[k + 1]
-        out.append((a, step.predicate, b) if step.forward else (b, step.predicate, a))
+        out.append((a, predicate, b) if forward else (b, predicate, a))
     return out
+
+
+_STEPS: dict[tuple[int, str], tuple[tuple[str, bool], ...]] = {}
+
+
+def _steps(abbrev: str, schema: Any) -> tuple[tuple[str, bool], ...]:
+    """(predicate, forward) of each step of a metapath code (parsed once per schema and code)."""
+    key = (id(schema), abbrev)
+    if key not in _STEPS:
+        _STEPS[key] = tuple((e.predicate, e.forward) for e in parse(abbrev, schema).edges)
+    return _STEPS[key]
 
 
 def path_is_contested(kg: KnowledgeGraph, path: Path, schema: Any) -> bool:
     """Whether any step of the path is one side of a recorded contradiction."""
+    if contested_nodes(kg).isdisjoint(path.nodes):
+        return False
     contested = contested_steps(kg)
-    return bool(contested) and any(t in contested for t in path_triples(path, schema))
+    return any(t in contested for t in path_triples(path, schema))
 
 
 def contested_share(scorer: Scorer, row: int, class_index: int) -> float:
     """Share of the target's absolute mechanism contribution on paths using a contested edge."""
     from tmekg.queries.rank import path_contributions
 
-    contested = contested_steps(scorer.kg)
-    if not contested:
+    if not contested_steps(scorer.kg):
         return 0.0
     total = hit = 0.0
     for path, value in path_contributions(scorer, row, class_index):
         total += abs(value)
-        if any(t in contested for t in path_triples(path, scorer.schema)):
+        if path_is_contested(scorer.kg, path, scorer.schema):
             hit += abs(value)
     return hit / total if total else 0.0
 

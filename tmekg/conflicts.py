@@ -150,7 +150,21 @@ def contested_rows(kg: Any) -> frozenset[int]:
 
 
 def contested_steps(kg: Any) -> frozenset[tuple[str, str, str]]:
-    """(subject, predicate, object) of every contested edge: what a path step is checked against."""
-    return frozenset(
-        (c["subject"], s["predicate"], c["object"]) for c in read_conflicts(kg) or () for s in c["sides"]
-    )
+    """(subject, predicate, object) of every contested edge: what a path step is checked against.
+
+    Cached on the graph.
+    """
+    cache = kg.__dict__
+    if "_contested_steps" not in cache:
+        cache["_contested_steps"] = frozenset(
+            (c["subject"], s["predicate"], c["object"]) for c in read_conflicts(kg) or () for s in c["sides"]
+        )
+    return cache["_contested_steps"]
+
+
+def contested_nodes(kg: Any) -> frozenset[str]:
+    """Node ids at either end of a contested edge (a quick test before checking a path's steps)."""
+    cache = kg.__dict__
+    if "_contested_nodes" not in cache:
+        cache["_contested_nodes"] = frozenset(n for s, _, o in contested_steps(kg) for n in (s, o))
+    return cache["_contested_nodes"]
