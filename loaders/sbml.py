@@ -116,7 +116,7 @@ def read_sbml(
     import cobra
 
     path = resolve(path)
-    text = read_bytes(path).decode("utf-8", errors="replace")
+    text = _xml_text(read_bytes(path), path)
     if "<sbml" not in text[:5000]:
         raise LoaderError("not an SBML document (no <sbml> element)", path=path, line=1)
     try:
@@ -133,6 +133,22 @@ def read_sbml(
         genes=_sbml_genes(model, path.name, report),
         reactions=[_sbml_reaction(r, groups, path.name, report) for r in model.reactions],
     )
+
+
+def _xml_text(data: bytes, path: Path) -> str:
+    """The document decoded in the encoding its XML declaration names (UTF-8 by default); a byte that
+    does not decode is a :class:`LoaderError` at its line, never a silent replacement character."""
+    import re
+
+    head = data[:400].removeprefix(b"\xef\xbb\xbf")
+    declared = re.match(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", head)
+    codec = declared.group(1).decode("ascii") if declared else "utf-8-sig"
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = getattr(exc, "start", 0)
+        line = data[:start].count(b"\n") + 1
+        raise LoaderError(f"not valid {codec} text ({exc})", path=path, line=line) from None
 
 
 def annotation_curies(

@@ -177,3 +177,10 @@ def test_ijo1366() -> None:
     assert counts["Reaction"] == 2583 and counts["Gene"] == 1366 and counts["Pathway"] == 37
     assert report.skipped["gene without usable identifier"] == 1  # s0001 (spontaneous)
     assert nodes["NCBIGENE:946313"].name == "b1377"
+
+
+def test_latin1_byte_in_utf8_sbml_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "m.xml"
+    path.write_bytes(b'<?xml version="1.0" encoding="UTF-8"?>\n<sbml>\n<model name="caf\xe9"/>\n</sbml>\n')
+    with pytest.raises(LoaderError, match=r"m\.xml:3: not valid UTF-8 text"):
+        sbml.read_sbml(path)
