@@ -69,7 +69,9 @@ def build(
         from tmekg.render import emit
 
         doc = {"counts": result.counts, "sources": result.sources, "skipped": result.skipped}
-        report.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        from tmekg.atomic import write_text
+
+        write_text(report, json.dumps(doc, indent=2, sort_keys=True) + "\n")
         if not quiet:
             columns = ["source", "rows", "nodes_in", "edges_in", "merged", "unmapped", "examples"]
             emit(coverage_rows(result), columns, "table", title=f"coverage (full report: {report})")
