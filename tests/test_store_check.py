@@ -124,3 +124,15 @@ def test_cli_show_on_a_damaged_store_is_one_line(store: Path) -> None:
     result = runner.invoke(app, ["show", "NT5E", "--store", str(store)])
     assert result.exit_code == 1
     assert result.output.startswith("error: store damaged:") and result.output.count("\n") == 1
+
+
+def test_damaged_gene_authority_table_is_store_damage(tmp_path: Path, fixtures: Path) -> None:
+    from tmekg.genes import STORE_FILE, stored_authority
+
+    store = tmp_path / "genes"
+    build_store(store=store, sources=["tmekg-curated", "ncbi-gene"], data=fixtures, kb=fixtures / "kb_small")
+    snap = snapshot_dir(store)
+    assert stored_authority(snap) is not None
+    _same_size_garbage(snap / STORE_FILE)
+    with pytest.raises(StoreError, match=rf"store damaged: .*{STORE_FILE}: content does not match"):
+        stored_authority(snap)

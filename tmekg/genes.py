@@ -247,8 +247,13 @@ def load_authority(directory: Path, report: LoadReport | None = None) -> GeneAut
 
 def stored_authority(snapshot: Path) -> GeneAuthority | None:
     """The authority table of a store snapshot, or ``None`` if the store was built without one."""
+    from tmekg.store_check import checked_bytes, read_manifest
+
     path = Path(snapshot) / STORE_FILE
-    return GeneAuthority.from_bytes(path.read_bytes(), str(path)) if path.exists() else None
+    if not path.exists():
+        return None
+    data = checked_bytes(path.parent, STORE_FILE, read_manifest(path.parent))  # damage -> StoreError
+    return GeneAuthority.from_bytes(data, str(path))
 
 
 # -- build-time canonicalisation -------------------------------------------------------------------
