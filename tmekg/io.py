@@ -92,7 +92,8 @@ def packaged_yaml(package: str, name: str) -> Any:
 # -- the ledger of rows read ---------------------------------------------------------------------------
 @contextlib.contextmanager
 def file_ledger() -> Iterator[dict[str, int]]:
-    """Collect ``{file path: data rows read}`` for every file read to its end inside the block.
+    """Collect ``{file path: data rows read}`` for every file read to its end inside the block
+    (nested ledgers pass their entries up on exit).
 
     >>> with file_ledger() as rows:
     ...     pass
@@ -105,6 +106,9 @@ def file_ledger() -> Iterator[dict[str, int]]:
         yield ledger
     finally:
         _LEDGER.reset(token)
+        outer = _LEDGER.get()
+        if outer is not None:  # a ledger inside another one: the outer one sees its files too
+            outer.update(ledger)
 
 
 def note_rows(path: str | Path, rows: int) -> None:
