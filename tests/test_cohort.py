@@ -225,3 +225,23 @@ def test_cli_bad_clinical_is_one_line(planted_files: tuple[Path, Path], tmp_path
     assert result.exit_code == 1
     last = result.output.strip().splitlines()[-1]
     assert last.endswith("clinical.tsv:3: field 'purity': 'high' is not a number")
+
+
+def test_cli_json_document(planted_files: tuple[Path, Path], tmp_path: Path) -> None:
+    import json
+
+    args = [
+        "cohort",
+        str(planted_files[0]),
+        "--clinical",
+        str(planted_files[1]),
+        "--no-ranking",
+        "-f",
+        "json",
+    ]
+    result = runner.invoke(app, [*args, "--store", str(tmp_path / "none")])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["scale"] == "counts" and len(doc["patients"]) == 24
+    assert doc["fisher"]["table"] == [[5, 1], [6, 11]] and doc["logrank"]["events"] == 12
+    assert doc["matching"]["clinical_only"] == ["TCGA-ZZ-0099"] and doc["combinations"] == {}

@@ -230,6 +230,9 @@ def _inputs(result: Cohort) -> str:
         f"{len(m.clinical_only)} clinical patient(s) without expression; {len(c.duplicates)} duplicated "
         "clinical patient(s) (first row kept).",
         _missing(result),
+        f"{len(c.status_disagrees)} patient(s) whose cross-check vital status differs from the status used"
+        + (f": {esc(', '.join(c.status_disagrees[:10]))}" if c.status_disagrees else "")
+        + ".",
         f"Subtype genes: {esc(result.core.note)}.",
     ]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items if i) + "</ul>"
