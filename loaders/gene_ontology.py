@@ -145,7 +145,9 @@ def read_obo(path: str | Path) -> Ontology:
                 current = _close(current, terms, p, number)
                 in_term = line == "[Term]"
                 continue
-            tag, _, value = line.partition(":")
+            tag, colon, value = line.partition(":")
+            if not colon:
+                raise LoaderError("not an OBO 'tag: value' line (truncated file?)", path=p, line=number)
             value = _strip_comment(value)
             if not in_term:
                 if current is None and not terms:
@@ -153,6 +155,8 @@ def read_obo(path: str | Path) -> Ontology:
                 continue
             current = _term_line(current, tag, value, alt_ids, p, number)
     _close(current, terms, p, None)
+    if not terms:
+        raise LoaderError("no [Term] stanza (empty, header-only or truncated OBO file)", path=p)
     _check_links(terms, alt_ids, p)
     return Ontology(str(p), header.get("data-version", ""), terms, alt_ids)
 

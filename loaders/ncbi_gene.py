@@ -149,8 +149,8 @@ def read_idmapping(directory: Path) -> list[tuple[str, str]]:
     Raises
     ------
     LoaderError
-        A ``GeneID`` line without exactly three tab-separated fields, or with a non-numeric GeneID (other
-        id types are skipped unread, which keeps the full download fast).
+        A line without exactly three tab-separated fields, or a ``GeneID`` line with a non-numeric GeneID
+        (other id types are skipped unsplit, which keeps the full download fast).
     """
     path = optional(directory / IDMAPPING)
     if path is None:
@@ -158,6 +158,8 @@ def read_idmapping(directory: Path) -> list[tuple[str, str]]:
     pairs = []
     with open_text(path) as handle:
         for line_no, line in enumerate(handle, start=1):
+            if line.count("\t") != 2 and line.strip():  # every row: accession, id type, id
+                raise LoaderError("expected 3 tab-separated fields (truncated line?)", path, line_no)
             if "\tGeneID\t" not in line:  # the full download has ~100 other id types: skip them unsplit
                 continue
             fields = line.rstrip("\r\n").split("\t")

@@ -86,7 +86,11 @@ def load(path: Path, report: StudyReport, ctx: StudyContext) -> Iterator[Node | 
 def _file(folder: Path, kind: str, ctx: StudyContext) -> Path | None:
     if ctx.options.get(kind):
         return Path(ctx.options[kind])
-    hits = sorted({p for pattern in PATTERNS[kind] for p in folder.glob(pattern) if p.is_file()})
+    found = {p for pattern in PATTERNS[kind] for p in folder.glob(pattern)}
+    folders = sorted(p for p in found if p.is_dir())
+    if folders:
+        raise LoaderError(f"is a directory, expected the scFEA {kind} file", path=folders[0])
+    hits = sorted(p for p in found if p.is_file())
     if len(hits) > 1:
         raise LoaderError(
             f"several scFEA {kind} files {[p.name for p in hits]}; pass option {kind}=FILE", path=folder
@@ -97,6 +101,8 @@ def _file(folder: Path, kind: str, ctx: StudyContext) -> Path | None:
 def _cell_types(path: Path, report: StudyReport) -> dict[str, str]:
 
     frame = read_frame(path, "cell table", sep=delimiter_of(path), dtype=str)
+    if frame.empty:
+        raise LoaderError("no cells (empty or header-only cell table)", path=path, line=2)
     if frame.shape[1] < 2:
         raise LoaderError("the cell table needs two columns: cell id, cell type", path=path, line=1)
     cells, labels = frame.iloc[:, 0].str.strip(), frame.iloc[:, 1].str.strip()

@@ -221,3 +221,10 @@ def test_without_authority_no_merge_joins_two_approved_symbols() -> None:
     ]
     assert graph.sources["other"].merges_refused == 1
     assert graph.sources["other"].refused_examples == ["HGNC.SYMBOL:PDGFRB via UNIPROT:P09619"]
+
+
+def test_idmapping_cut_mid_line(tmp_path: Path) -> None:
+    rows = "P00338\tGene_Name\tLDHA\nP00338\tGeneID\t3939\nP0"  # the last row cut after two characters
+    (tmp_path / "HUMAN_9606_idmapping.dat").write_text(rows, "utf-8")
+    with pytest.raises(LoaderError, match=r"HUMAN_9606_idmapping.dat:3: expected 3 tab-separated fields"):
+        read_idmapping(tmp_path)

@@ -213,3 +213,15 @@ def test_real_files(shared_data: Path) -> None:
     )
     arg1 = edges[("ARG1", "decreases", "TMEKG:effect.t_cell_proliferation")]
     assert arg1.prop("evidence_codes") == ("IDA", "IEA") and max(p.score for p in arg1.provenance) == 1.0
+
+
+def test_obo_header_only_or_cut(fixtures: Path, tmp_path: Path) -> None:
+    text = (fixtures / "gene-ontology" / "go-basic.obo").read_text(encoding="utf-8")
+    path = tmp_path / "go-basic.obo"
+    path.write_text(text.split("[Term]")[0], encoding="utf-8")
+    with pytest.raises(LoaderError, match=r"go-basic\.obo: no \[Term\] stanza"):
+        go.read_obo(path)
+    cut = text.rstrip("\n")
+    path.write_text(cut[: cut.rfind("\n") + 3], encoding="utf-8")  # last line cut to two characters
+    with pytest.raises(LoaderError, match=r"go-basic\.obo:\d+: not an OBO 'tag: value' line"):
+        go.read_obo(path)

@@ -124,3 +124,17 @@ def test_real_compass_demo(shared_data: Path) -> None:
     lactate = [k for k in edges if k[2] == "HMDB:HMDB0000190"]
     assert lactate  # (S)-lactate exchange is resolved through met_md.csv's HMDB00190
     assert report.skipped["not an extracellular [e] metabolite (rows)"] > 0
+
+
+def test_scfea_directory_or_empty_cell_table(fixtures: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "scfea"
+    shutil.copytree(fixtures / "study" / "scfea", folder)
+    (folder / "demo_balance.csv").unlink()
+    (folder / "demo_balance.csv").mkdir()
+    with pytest.raises(LoaderError, match=r"demo_balance\.csv: is a directory, expected the scFEA balance"):
+        run_loader(scfea.load, folder, demo_context(fixtures))
+    (folder / "demo_balance.csv").rmdir()
+    cells = folder / "demo_celltypes.csv"
+    cells.write_text(cells.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(LoaderError, match=r"demo_celltypes\.csv:2: no cells"):
+        run_loader(scfea.load, folder, demo_context(fixtures))
