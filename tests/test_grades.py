@@ -154,3 +154,15 @@ def test_explain_shows_each_steps_grade(kg, config) -> None:
     doc = explain(kg, "G1", "anti-PD-1", config=config)
     assert doc["paths"][0]["grades"] == ["A", "C"]
     assert [s["grade"] for s in doc["paths"][0]["steps"]] == ["A", "C"]
+
+
+def test_min_grade_and_grade_weights_have_their_own_null(kg, config) -> None:
+    from tmekg.queries.rank import make_scorer
+    from tmekg.queries.significance import NullSpec, null_key
+
+    spec = NullSpec(count=2, seed=1)
+    plain = null_key(make_scorer(kg, config=config), spec)
+    strict = null_key(make_scorer(kg, config=config, min_grade="B"), spec)
+    reweighted = {**config, "grade_weights": {**config["grade_weights"], "C": 0.5}}
+    assert len({plain, strict, null_key(make_scorer(kg, config=reweighted), spec)}) == 3
+    assert null_key(make_scorer(kg, config=config, min_grade="E"), spec) != plain  # ungraded edges left out
