@@ -102,6 +102,8 @@ def test_damaged_manifest_or_current(store: Path, name: str, data: bytes, messag
 
 
 def test_stats_verify_passes_on_a_good_store_and_names_the_damaged_file(store: Path) -> None:
+    (snapshot_dir(store) / "nulls").mkdir()  # a cache kept in the snapshot later (rank significance)
+    (snapshot_dir(store) / "nulls" / "x.npz").write_bytes(b"cache")
     result = runner.invoke(app, ["stats", "--verify", "--store", str(store)])
     assert result.exit_code == 0, result.output
     assert "verified snap-" in result.output and "5 edges" in result.output

@@ -173,10 +173,15 @@ def parse_line(path: Path, line_no: int, line: bytes | str) -> Any:
         raise damaged(path, f"line {line_no}: not a JSON record ({exc})") from None
 
 
-def content_hash(folder: Path) -> str:
-    """SHA-256 over the names and bytes of every file of a snapshot folder (its name is the prefix)."""
+def content_hash(folder: Path, names: list[str] | None = None) -> str:
+    """SHA-256 over the names and bytes of the files of a snapshot folder (its name is the prefix).
+
+    ``names`` limits it to the snapshot's own files (the manifest's list and the manifest), so that
+    caches kept in the folder later (``nulls/`` of the rank significance) do not count.
+    """
     digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
+    paths = sorted(folder / n for n in names) if names is not None else sorted(folder.iterdir())
+    for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -195,7 +200,7 @@ def verify(snapshot: Path) -> dict[str, Any]:
     for name in manifest["files"]:
         checked_bytes(snapshot, name, manifest)
     try:
-        digest = content_hash(snapshot)
+        digest = content_hash(snapshot, [*manifest["files"], MANIFEST])
     except OSError as exc:
         raise StoreError(f"cannot read {snapshot}: {describe_os_error(exc)}") from None
     if not snapshot.name.startswith("snap-") or snapshot.name != f"snap-{digest[:16]}":
