@@ -136,6 +136,10 @@ def _info(path: Path) -> dict[str, str]:
         data = json.loads(info.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise LoaderError(f"malformed JSON ({exc})", path=info) from None
+    except OSError as exc:
+        raise LoaderError(f"cannot read ({exc.strerror or exc})", path=info) from None
+    if not isinstance(data, dict):
+        raise LoaderError("malformed JSON (expected an object)", path=info)
     return {k: str(v) for k, v in data.items() if k in ("wpid", "title")}
 
 

@@ -90,8 +90,10 @@ def load_celltype_map(
         return _tsv_map(source)
     try:
         doc = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise LoaderError(f"cannot read cell-type map ({exc})", path=source) from None
+    if not isinstance(doc, dict):
+        raise LoaderError("a cell-type map file must be a mapping with 'maps'", path=source)
     maps = doc.get("maps") or {}
     if name is None:
         for_study = [k for k, v in maps.items() if study and (v or {}).get("study") == study]

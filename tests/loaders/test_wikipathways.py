@@ -141,3 +141,15 @@ def test_full_wikipathways(shared_data: Path) -> None:
     assert ("HGNC.SYMBOL:PFKM", "TMEKG:reaction.wp.WP534.a525b", "isozyme") in catalysis
     assert ("CHEBI:16335", "HGNC.SYMBOL:ADORA2A") in triples(records, "activates")
     assert report.rows > 3000
+
+
+def test_info_json_that_is_a_directory_or_not_an_object(tmp_path: Path) -> None:
+    from tmekg.loaders import gpml
+
+    (tmp_path / "WP1-info.json").mkdir()
+    with pytest.raises(LoaderError, match=r"WP1-info\.json: cannot read"):
+        gpml._info(tmp_path / "WP1.gpml")
+    (tmp_path / "WP1-info.json").rmdir()
+    (tmp_path / "WP1-info.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(LoaderError, match=r"WP1-info\.json: malformed JSON \(expected an object\)"):
+        gpml._info(tmp_path / "WP1.gpml")
