@@ -139,3 +139,20 @@ def test_two_concurrent_study_loads_lose_nothing(tmp_path: Path, fixtures: Path)
             assert study_id not in registered
     assert any(code == 0 for code, _ in results.values())
     assert registered == in_store
+
+
+def test_a_killed_writer_leaves_no_stale_lock(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(store)],
+        env=_env(tmp_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert holder.stdout.readline().strip() == b"locked"
+    with pytest.raises(StoreError, match="another tmekg process"), store_lock(store):
+        pass
+    holder.kill()  # SIGKILL: no cleanup code runs
+    holder.wait(timeout=60)
+    with store_lock(store, "after kill -9"):
+        pass
