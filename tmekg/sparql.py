@@ -96,13 +96,25 @@ def find_index(snapshot: Path) -> Path | None:
     return None
 
 
+def index_ready(store: str | Path | None = None) -> bool:
+    """Whether the store's live snapshot has a current index (cheap: reads no graph)."""
+    from tmekg.config import store_path
+    from tmekg.store import snapshot_dir
+
+    return find_index(snapshot_dir(store_path(store))) is not None
+
+
 def ensure_index(store: str | Path | None = None) -> Path:
     """The index folder of a store's live snapshot, built first if missing or stale."""
+    from tmekg.config import store_path
     from tmekg.graph import KnowledgeGraph
+    from tmekg.store import snapshot_dir
 
+    found = find_index(snapshot_dir(store_path(store)))
+    if found is not None:
+        return found
     with KnowledgeGraph.open(store) as kg:
-        found = find_index(kg.path)
-        return found if found is not None else build_index(kg)
+        return find_index(kg.path) or build_index(kg)
 
 
 def build_index(kg: KnowledgeGraph) -> Path:

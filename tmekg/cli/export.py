@@ -151,12 +151,9 @@ def sparql(
 
 
 def _ensure_sparql_index(store: Path | None) -> None:
-    from tmekg.graph import KnowledgeGraph
-    from tmekg.sparql import ensure_index, find_index
+    from tmekg.sparql import ensure_index, index_ready
 
-    with KnowledgeGraph.open(store) as kg:
-        ready = find_index(kg.path) is not None
-    if not ready:
+    if not index_ready(store):
         note = "building the store's SPARQL index (once per build; about a minute on the full data)"
         typer.echo(note, err=True)
         with _spinner("indexing"):
