@@ -225,7 +225,8 @@ def _infer(inputs: _Inputs, mode: str, params: CrosstalkParams, wanted: dict[str
         if key in wanted:
             keep &= cand[column] == index.get(wanted[key], -1)
     cand = tuple(a[keep] for a in cand)
-    p_values = cs.permutation_pvalues(matrix, sets, cand, params.permutations, params.seed)
+    strata = inputs.expression.strata()
+    p_values = cs.permutation_pvalues(matrix, sets, cand, params.permutations, params.seed, strata=strata)
     weights = None
     if inputs.coloc is not None:
         weights = inputs.coloc.matrix(celltypes)[cand[0], cand[1]]

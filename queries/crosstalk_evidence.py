@@ -89,16 +89,22 @@ class Roles:
 
         supply: producers + export-only transporters, minus consumers; receivers = sensors + importers.
         depletion: consumers + import-only transporters, minus producers; receivers = importers.
+        A transporter that can take ``m`` up (import or bidirectional) is never supply evidence, even
+        when a resource lists it as "producing" (MetalinksDB lists MCTs so); a reversible enzyme
+        (listed as both producing and degrading ``m``) counts for the side the mode asks about and
+        is not subtracted.
         """
+        made, used = self.production.get(m, set()), self.consumption.get(m, set())
+        reversible = made & used
         if mode == "supply":
             return (
-                self.production.get(m, set()) | self.exporters(m),
-                self.consumption.get(m, set()),
+                (made | self.exporters(m)) - self.importers(m),
+                used - reversible,
                 self.sensing.get(m, set()) | self.importers(m),
             )
         return (
-            self.consumption.get(m, set()) | (self.imports.get(m, set()) - self.export.get(m, set())),
-            self.production.get(m, set()),
+            used | (self.imports.get(m, set()) - self.export.get(m, set())),
+            made - reversible - self.importers(m),
             self.importers(m),
         )
 

@@ -165,6 +165,20 @@ class Combined:
     celltypes: list[str]
     sources: list[str]
 
+    def strata(self) -> np.ndarray | None:
+        """Permutation strata of the listed cell types: ``study`` (study evidence only),
+        ``profiled`` (a study type that took a reference profile) and ``reference`` (reference types
+        listed on their own); None when there is one kind only."""
+        studied = {r.cell_type for r in self.rows if r.study}
+        referenced = {r.cell_type for r in self.rows if not r.study}  # own or via a profile
+        labels = np.array(
+            [
+                ("profiled" if c in referenced else "study") if c in studied else "reference"
+                for c in self.celltypes
+            ]
+        )
+        return labels if len(set(labels)) > 1 else None
+
     def matrix(self, genes: set[str]) -> tuple[np.ndarray, list[str], list[str]]:
         """``(E, cell types, genes)`` over ``genes`` that have evidence in a listed cell type."""
         index = {c: i for i, c in enumerate(self.celltypes)}

@@ -13,7 +13,8 @@ weighted by its resource confidence; 1 when no confidences are given).
 Score of sender ``s`` -> receiver ``r`` through ``m``: ``S[s, m] * R[r, m]``.
 
 Permutation p-value: each gene's column of ``E`` is permuted independently across cell types (the
-cell-type labels of the expression evidence are shuffled gene by gene), the terms are recomputed,
+cell-type labels of the expression evidence are shuffled gene by gene; optionally within strata of
+cell types with the same kind of evidence), the terms are recomputed,
 and ``p = (1 + #{perm score >= observed}) / (1 + n)``. Vectorised in batches with numpy; seeded.
 
 >>> import numpy as np
@@ -134,8 +135,13 @@ def permutation_pvalues(
     n: int = 1000,
     seed: int = 0,
     budget: int = 10_000_000,
+    strata: np.ndarray | None = None,
 ) -> np.ndarray:
     """Permutation p-values of the candidates (NaN when ``n == 0`` or fewer than 3 cell types).
+
+    ``strata`` (one label per cell type) restricts the shuffle to cell types of the same stratum, so
+    evidence of one kind (e.g. reference-profiled immune states) never lands on cell types whose
+    evidence is of another kind (marker-only tumour states); None = one stratum.
 
     Works gene-first: a batch of ``b`` permutations is one ``(genes, cell types, b)`` array whose
     cell-type axis is shuffled independently for every (gene, permutation); the sparse averaging
@@ -157,13 +163,24 @@ def permutation_pvalues(
     done = 0
     while done < n:
         b = min(batch, n - done)
-        permuted = rng.permuted(np.broadcast_to(genes_first, (*genes_first.shape[:2], b)), axis=1)
+        permuted = _shuffle(rng, np.broadcast_to(genes_first, (*genes_first.shape[:2], b)), strata)
         S, R = _batch_terms(permuted, sets, pos_t, neg_t)
         scores = S.reshape(-1, b)[sender_rows]
         scores *= R.reshape(-1, b)[receiver_rows]
         exceed += (scores >= threshold).sum(axis=1)
         done += b
     return (1.0 + exceed) / (1.0 + n)
+
+
+def _shuffle(rng: np.random.Generator, batch: np.ndarray, strata: np.ndarray | None) -> np.ndarray:
+    """Shuffle the cell-type axis (1) independently per (gene, permutation), within each stratum."""
+    if strata is None or len(np.unique(strata)) == 1:
+        return rng.permuted(batch, axis=1)
+    out = np.empty(batch.shape, dtype=batch.dtype)
+    for label in np.unique(strata):
+        idx = np.flatnonzero(strata == label)
+        out[:, idx, :] = rng.permuted(batch[:, idx, :], axis=1)
+    return out
 
 
 def _batch_terms(

@@ -257,3 +257,16 @@ def test_export_html_crosstalk_shows_the_rows_crosstalk_infers(
     )
     assert result.exit_code == 0, result.output
     assert "4 nodes" in result.output and "adenosine" in out.read_text(encoding="utf-8")
+
+
+def test_stratified_permutation_keeps_values_within_strata() -> None:
+    rng = np.random.default_rng(0)
+    batch = np.broadcast_to(np.arange(5.0)[None, :, None], (3, 5, 4))
+    out = cs._shuffle(rng, batch, np.array(["a", "a", "b", "b", "b"]))
+    assert set(out[:, :2, :].ravel()) == {0.0, 1.0} and set(out[:, 2:, :].ravel()) == {2.0, 3.0, 4.0}
+    E = np.array([[0.9, 0.1], [0.2, 0.0], [0.0, 0.7]])
+    sets = cs.GeneSets.build([[0]], [[]], [[1]], n_genes=2)
+    cand = cs.candidates(E, sets)
+    one = cs.permutation_pvalues(E, sets, cand, n=200, seed=3)
+    same = cs.permutation_pvalues(E, sets, cand, n=200, seed=3, strata=np.array(["x", "x", "x"]))
+    assert one.tolist() == same.tolist()

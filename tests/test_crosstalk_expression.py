@@ -94,3 +94,10 @@ def test_shipped_profiles_point_at_hpa_types() -> None:
 
     hpa = set(cell_type_map().ids.values())
     assert set(config()["expression"]["reference_profiles"].values()) <= hpa
+
+
+def test_strata_separate_evidence_kinds(kg: FakeGraph) -> None:
+    ev = combined(kg, min_detection=0.1)
+    assert ev.celltypes == [NK, CD8_STATE, NEO]
+    assert ev.strata().tolist() == ["reference", "profiled", "study"]
+    assert combined(kg, reference="none").strata() is None
