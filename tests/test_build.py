@@ -124,3 +124,11 @@ def test_identifier_like_names_give_way_to_real_names() -> None:
     named = Node("HMDB:HMDB0000002", "Metabolite", "1,3-Diaminopropane", provenance=prov("b"))
     node = build_records([("a", [bare]), ("b", [named])]).nodes[0]
     assert node.name == "1,3-Diaminopropane"
+
+
+def test_schema_error_names_source_and_input_row() -> None:
+    from tmekg.errors import SchemaError
+
+    bad = Node("DRUGCENTRAL:43 99", "Drug", "x", provenance=(Provenance("demo", "1", record="t.tsv:7"),))
+    with pytest.raises(SchemaError, match=r"^source demo \(t\.tsv:7\): 'DRUGCENTRAL:43 99' does not match"):
+        GraphBuilder().add(bad, "demo")

@@ -115,12 +115,15 @@ class GraphBuilder:
     def add(self, record: Node | Edge, source: str) -> None:
         """Add one record from ``source``; nodes are validated now, edges once nodes are known."""
         rank = self._rank(source)
+        try:
+            (self.schema.validate_node if isinstance(record, Node) else self.schema.validate_edge)(record)
+        except SchemaError as exc:  # say which source and input row made the bad record
+            row = next((p.record for p in record.provenance if p.record), None)
+            raise SchemaError(f"source {source}{f' ({row})' if row else ''}: {exc}") from None
         if isinstance(record, Node):
-            self.schema.validate_node(record)
             self._nodes[record.id].append((rank, record))
             self.reports[source].nodes_in += 1
         else:
-            self.schema.validate_edge(record)
             self._edges.append((rank, fill_grades(record)))  # source defaults of the grade fields
             self.reports[source].edges_in += 1
 
