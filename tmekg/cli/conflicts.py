@@ -19,6 +19,7 @@ MinGradeOpt = Annotated[
 ]
 
 CONFLICT_HEADERS = {"positive_grade": "grade+", "negative_grade": "grade-"}
+CONFLICT_SHRINK = ("family", "positive", "negative", "sources", "targets")
 
 
 @_domain_errors
@@ -64,7 +65,8 @@ def _conflicts(source: str | None, impact: str | None, top: int, store: Path | N
             columns = [*columns, "moves", "targets"]
     if fmt != "json":
         rows = [{k: v for k, v in r.items() if k != "sides"} for r in rows]
-    emit(rows[:top] if top else rows, columns, fmt, title="contradictions", headers=CONFLICT_HEADERS)
+    shown = rows[:top] if top else rows
+    emit(shown, columns, fmt, title="contradictions", headers=CONFLICT_HEADERS, shrink=CONFLICT_SHRINK)
 
 
 def _with_impact(kg, rows: list[dict], immunotherapy: str) -> list[dict]:
