@@ -345,6 +345,14 @@ def test_streamed_export_is_the_expected_graph(tmp_path: Path, fmt: str, suffix:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
 
 
+def test_blocks_of_the_first_edges(tmp_path: Path) -> None:
+    store = build_tiny(tmp_path / "store")
+    with KnowledgeGraph.open(store) as kg:
+        subjects = [subject for subject, _ in rdf_stream.blocks(kg, max_edges=1)]
+    first = edge_id(Edge("HGNC.SYMBOL:NT5E", "degrades", "CHEBI:16335"))  # edges are stored sorted
+    assert subjects == [OBO + "CHEBI_16335", OBO + "CL_0000625", NT5E_IRI, NT5E_IRI, first]
+
+
 def test_a_failed_export_leaves_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = build_tiny(tmp_path / "store")
     out = tmp_path / "kg.ttl"

@@ -15,6 +15,7 @@ direct triple). Files are written to a temporary name beside the target and rena
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -186,13 +187,16 @@ def _properties(properties: tuple[tuple[str, Any], ...]) -> list[tuple[str, Term
     ]
 
 
-def blocks(kg: KnowledgeGraph) -> Iterator[Block]:
-    """Every block of the export: nodes first, then per edge its direct triple (once) and statement."""
+def blocks(kg: KnowledgeGraph, max_edges: int | None = None) -> Iterator[Block]:
+    """Every block of the export: nodes first, then per edge its direct triple (once) and statement.
+
+    ``max_edges`` keeps only the first edges (benchmarks on a subset); ``None``: all.
+    """
     schema, terms = load_schema(), Terms()
     for node in kg.nodes:
         yield node_block(node, schema, terms)
     seen: set[tuple[str, str, str]] = set()
-    for edge in kg.edges():
+    for edge in itertools.islice(kg.edges(), max_edges):
         direct, statement = statement_block(edge, schema, terms)
         if direct not in seen:
             seen.add(direct)
