@@ -80,3 +80,24 @@ def test_changed_content_at_the_same_path_replaces_the_entry(tmp_path: Path, fix
     load_study(_spec(path, fixtures), store=store)
     studies = list_studies(store)
     assert len(studies) == 1 and studies[0].sha256 != first
+
+
+def test_a_registry_that_cannot_be_written_changes_nothing(
+    tmp_path: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import errno
+
+    store = tmp_path / "store"
+    build_store(store=store, kb=fixtures / "study" / "kb_crosstalk")
+    before = {p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
+
+    def full_disk(file, mode="r", *args, **kwargs):
+        if "w" in mode:
+            raise OSError(errno.ENOSPC, "No space left on device", str(file))
+        return builtins.open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("tmekg.studies.open", full_disk, raising=False)
+    with pytest.raises(TmekgError, match=r"cannot write .*studies\.json: No space left on device"):
+        load_study(_spec(fixtures / "study" / "crosstalk_pseudobulk.csv", fixtures), store=store)
+    assert {p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()} == before

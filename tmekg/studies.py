@@ -227,8 +227,12 @@ def _rebuild(
     loaded = [(s, *study_records(s, index)) for s in studies]
     extra = [(source, records) for _, source, records, _ in loaded]
     data, kb, paths = _inputs(inputs, data, kb)
-    result = build_store(root, sources, data, kb, paths, progress=progress, extra=extra)
-    _write_registry(root, studies)
+    staged = _stage_registry(root, studies)  # a full disk fails here, before the rebuild
+    try:
+        result = build_store(root, sources, data, kb, paths, progress=progress, extra=extra)
+        os.replace(staged, root / REGISTRY)  # a rename needs no space: store and registry agree
+    finally:
+        staged.unlink(missing_ok=True)
     return StudyLoadResult(result, {s.label: r.to_dict() for s, _, _, r in loaded}, studies)
 
 
@@ -284,8 +288,8 @@ def _current(root: Path) -> tuple[tuple[dict, dict] | None, list[str] | None, tu
         return graph_index(kg), names or None, built_with(kg.manifest)
 
 
-def _write_registry(root: Path, studies: list[StudySpec]) -> None:
-    """Replace ``studies.json`` atomically (temporary file, fsync, rename)."""
+def _stage_registry(root: Path, studies: list[StudySpec]) -> Path:
+    """Write the new ``studies.json`` to a temporary file (fsynced) for :func:`os.replace` later."""
     tmp = root / f".{REGISTRY}.tmp"
     doc = {"studies": [asdict(s) for s in studies]}
     try:
@@ -293,7 +297,7 @@ def _write_registry(root: Path, studies: list[StudySpec]) -> None:
             handle.write(json.dumps(doc, indent=1, sort_keys=True) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, root / REGISTRY)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise TmekgError(f"cannot write {root / REGISTRY}: {exc.strerror or exc}") from None
+    return tmp
