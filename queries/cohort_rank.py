@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -149,9 +150,8 @@ def personal_scorer(base: Scorer, factors: dict[str, float]) -> Scorer:
     polarity, modulation, class drugs) is copied from ``base`` instead of being recomputed per patient.
     """
     from tmekg.queries.hetmat import EdgeWeights, HetMat
-    from tmekg.queries.scoring import Scorer
 
-    scorer = Scorer.__new__(Scorer)
+    scorer = _personal_class().__new__(_personal_class())
     for name in SHARED:
         if name in base.__dict__:
             scorer.__dict__[name] = base.__dict__[name]
@@ -162,6 +162,24 @@ def personal_scorer(base: Scorer, factors: dict[str, float]) -> Scorer:
     hm = base.hetmat
     scorer.hetmat = HetMat(base.kg, EdgeWeights.from_config(base.config), None, hm.edge_mask, factors)
     return scorer
+
+
+@functools.cache
+def _personal_class() -> type:
+    """A :class:`~tmekg.queries.scoring.Scorer` whose ``benefit`` sums the sparse DWPC matrices before
+    densifying them once (the same sums in the same order as the dense loop: identical floats)."""
+    import scipy.sparse as sp
+
+    from tmekg.queries.scoring import Scorer
+
+    class PersonalScorer(Scorer):
+        def benefit(self) -> np.ndarray:
+            mats = list(self.mechanism_matrices.values())
+            shape = (self.hetmat.size("Gene"), self.hetmat.size("ImmuneEffect"))
+            total = functools.reduce(lambda x, y: x + y, mats, sp.csr_matrix(shape)).toarray()
+            return total * self.modulation[:, None] * self.polarity[None, :]
+
+    return PersonalScorer
 
 
 def _top_row(
