@@ -205,35 +205,35 @@ def same_gene_only(
     recv: Sequence[Sequence[int]],
     cand: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> np.ndarray:
-    """Mask of candidates whose only support is one gene, the same on both sides.
+    """Mask of candidates supported only by the same gene(s) on both sides.
 
     Sender support = positive genes of ``m`` expressed in the sender; receiver support = receiver
-    genes expressed in the receiver. A row is *same-gene only* when both are the same single gene
-    (e.g. a transporter counted as the sender's release and the receiver's uptake).
+    genes expressed in the receiver. A row is *same-gene only* when the two sets are equal (e.g. a
+    transporter counted as the sender's release and the receiver's uptake, or the same importers as
+    both the competitor's use and the receiver's need). Sets are compared by their size and two
+    seeded random-weight sums (a false match needs two float64 sums to collide).
     """
     s_idx, r_idx, m_idx, _ = cand
     if len(s_idx) == 0:
         return np.zeros(0, dtype=bool)
     present = (E > 0).astype(float)
-    count_s, id_s = _support(present, pos)
-    count_r, id_r = _support(present, recv)
-    return (
-        (count_s[s_idx, m_idx] == 1)
-        & (count_r[r_idx, m_idx] == 1)
-        & (id_s[s_idx, m_idx] == id_r[r_idx, m_idx])
-    )
+    weights = np.random.default_rng(12345).random((2, E.shape[1])) + 1.0
+    same = np.ones(len(s_idx), dtype=bool)
+    for w in (np.ones(E.shape[1]), *weights):
+        sender, receiver = _support(present, pos, w), _support(present, recv, w)
+        same &= np.isclose(sender[s_idx, m_idx], receiver[r_idx, m_idx], rtol=0, atol=1e-9)
+    return same & (_support(present, pos, np.ones(E.shape[1]))[s_idx, m_idx] > 0)
 
 
-def _support(present: np.ndarray, sets: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Per (cell type, metabolite): number of expressed set genes and the sum of their (index + 1)."""
+def _support(present: np.ndarray, sets: Sequence[Sequence[int]], weights: np.ndarray) -> np.ndarray:
+    """Per (cell type, metabolite): sum of ``weights`` over the set's genes expressed in the cell type."""
     import scipy.sparse as sp
 
     rows = [g for x in sets for g in x]
     cols = [m for m, x in enumerate(sets) for _ in x]
     shape = (present.shape[1], len(sets))
-    ones = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
-    ids = sp.csr_matrix((np.array(rows, dtype=float) + 1.0, (rows, cols)), shape=shape)
-    return np.asarray(ones.T @ present.T).T, np.asarray(ids.T @ present.T).T
+    matrix = sp.csr_matrix((weights[rows] if rows else np.zeros(0), (rows, cols)), shape=shape)
+    return np.asarray(matrix.T @ present.T).T
 
 
 def naive_scores(E: np.ndarray, pos: list, neg: list, recv: list, pos_sizes: list, neg_sizes: list) -> dict:

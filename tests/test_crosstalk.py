@@ -270,3 +270,13 @@ def test_stratified_permutation_keeps_values_within_strata() -> None:
     one = cs.permutation_pvalues(E, sets, cand, n=200, seed=3)
     same = cs.permutation_pvalues(E, sets, cand, n=200, seed=3, strata=np.array(["x", "x", "x"]))
     assert one.tolist() == same.tolist()
+
+
+def test_same_gene_only_compares_support_sets() -> None:
+    # genes: 0 = importer A, 1 = importer B, 2 = enzyme; one metabolite; pos = {0, 1, 2}, recv = {0, 1}
+    E = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    cand = (np.array([0, 0, 2, 3]), np.array([1, 2, 0, 0]), np.zeros(4, dtype=int), np.ones(4))
+    mask = cs.same_gene_only(E, [[0, 1, 2]], [[0, 1]], cand)
+    # 0 -> 1: {A, B} both sides (dropped); 0 -> 2: {A, B} vs {A};
+    # 2 -> 0: {A, enzyme} vs {A, B}; 3 -> 0: {B} vs {A, B}
+    assert mask.tolist() == [True, False, False, False]
