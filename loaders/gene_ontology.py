@@ -471,9 +471,14 @@ def _check_effect_terms(table: EffectsTable, ontology: Ontology, report: LoadRep
                 )
 
 
+#: Evidence class of the facts tmekg's own immune-effect table states (which cell types an effect occurs
+#: in), as opposed to GAF annotations (``GO:<evidence code>``); see docs/evidence-grades.md.
+EFFECT_TABLE_CLASS = "tmekg:immune-effect-table"
+
+
 def effect_records(table: EffectsTable, version: str) -> Iterator[Node | Edge]:
     """ImmuneEffect and CellType nodes of the table and the ``occurs_in`` edges between them."""
-    prov = (Provenance(SOURCE, version, record=Path(table.path).name),)
+    prov = (Provenance(SOURCE, version, record=Path(table.path).name, evidence_class=EFFECT_TABLE_CLASS),)
     used = sorted({c for e in table.effects for c in e.cell_types})
     for cid in used:
         cell = table.cell_types[cid]
