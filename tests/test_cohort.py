@@ -211,6 +211,9 @@ def test_cli_writes_table_and_report(planted_files: tuple[Path, Path], tmp_path:
     assert result.exit_code == 0, result.output
     assert "scale: counts (detected)" in result.output and "1 normal samples set aside" not in result.output
     assert "normal samples set aside: 1" in result.output
+    assert (
+        "missing: 1 without moffitt, 1 without purity, 1 without os_days, 0 without os_event" in result.output
+    )
     table = pd.read_csv(out, sep="\t")
     assert len(table) == 24 and {"subtype", "stability", "glycolysis_purity_adj"} <= set(table.columns)
     page = report.read_text()

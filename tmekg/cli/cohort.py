@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tmekg.queries.cohort import Cohort
 
 FORMATS = ("table", "tsv", "json")
+MISSING = ("moffitt", "purity", "os_days", "os_event")  # clinical fields counted when empty
 SHOWN = ["patient", "subtype", "stability", "moffitt", "purity", "os_days", "os_event", "combination_1"]
 
 
@@ -123,6 +124,7 @@ def _summary(result: Cohort) -> None:
         f"patients: {len(result.table)} (expression ids {m.expression_depth}, clinical ids "
         f"{m.clinical_depth}, matched by patient); without clinical row: {len(m.expression_only)}; clinical "
         f"without expression: {len(m.clinical_only)}; normal samples set aside: {len(m.non_tumour)}",
+        "missing: " + ", ".join(f"{int(result.table[c].isna().sum())} without {c}" for c in MISSING),
         f"subtypes: {counts}; bootstrap agreement {b.agreement:.0%} ({b.draws} re-calls)",
         f"{f.rows[0]} x {f.columns[0]}: table {f.table}, odds ratio {f.odds_ratio:.3g}, "
         f"Fisher p {f.p_value:.3g}",
