@@ -17,7 +17,7 @@ from tmekg import sparql as sparql_mod
 from tmekg.build import build_records
 from tmekg.cli.export import export_app, sparql
 from tmekg.graph import KnowledgeGraph
-from tmekg.model import Edge, Node, Provenance, props
+from tmekg.model import Edge, Node, Provenance, evidence_of, props
 from tmekg.pipeline import CURATED, build_store
 from tmekg.schema import load_schema
 from tmekg.sinks import rdf as rdf_sink
@@ -435,3 +435,18 @@ def test_queries_are_read_only_and_typed(small_store: Path, tmp_path: Path) -> N
     bad.write_text("<a> <b> .", encoding="utf-8")
     with pytest.raises(rdf_sink.RdfError, match="cannot parse"):
         sparql_mod.run_sparql("ASK { ?s ?p ?o }", rdf=bad)
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_sparql_over_the_full_build_index_matches_the_python_api(full_build) -> None:
+    """The docs' example query and a provenance query over the full build's Oxigraph index."""
+    _, kg = full_build
+    store = kg.path.parent
+    _, rows = sparql_mod.run_sparql(DECREASING_METABOLITES, store=store)
+    assert {r["metabolite"] for r in rows} == python_decreasing_metabolites(kg)
+    query = """SELECT ?st ?pub WHERE { ?st tmekg:predicate "targets" ; biolink:publications ?pub }"""
+    _, rows = sparql_mod.run_sparql(query, store=store)
+    expected = {(edge_id(e), p) for e in kg.edges("targets") for p in evidence_of(e.provenance)}
+    assert len(expected) > 1000
+    assert {(r["st"], r["pub"]) for r in rows} == expected
