@@ -154,6 +154,8 @@ def read_obo(path: str | Path) -> Ontology:
                     header.setdefault(tag, value)
                 continue
             current = _term_line(current, tag, value, alt_ids, p, number)
+        if not handle.ended_with_newline:  # OBO writers end every line: a cut file does not
+            raise LoaderError("the file ends mid-line (truncated OBO file?)", path=p, line=handle.line)
     _close(current, terms, p, None)
     if not terms:
         raise LoaderError("no [Term] stanza (empty, header-only or truncated OBO file)", path=p)

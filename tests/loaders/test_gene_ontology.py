@@ -225,3 +225,6 @@ def test_obo_header_only_or_cut(fixtures: Path, tmp_path: Path) -> None:
     path.write_text(cut[: cut.rfind("\n") + 3], encoding="utf-8")  # last line cut to two characters
     with pytest.raises(LoaderError, match=r"go-basic\.obo:\d+: not an OBO 'tag: value' line"):
         go.read_obo(path)
+    path.write_text(cut[: cut.rfind(":") + 3], encoding="utf-8")  # cut inside the value of the last line
+    with pytest.raises(LoaderError, match=r"go-basic\.obo:\d+: the file ends mid-line"):
+        go.read_obo(path)
