@@ -450,3 +450,14 @@ def test_sparql_over_the_full_build_index_matches_the_python_api(full_build) -> 
     expected = {(edge_id(e), p) for e in kg.edges("targets") for p in evidence_of(e.provenance)}
     assert len(expected) > 1000
     assert {(r["st"], r["pub"]) for r in rows} == expected
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("nt", ".nt"), ("turtle", ".ttl"), ("json-ld", ".jsonld")])
+def test_sparql_reads_every_export_format(tmp_path: Path, fmt: str, suffix: str) -> None:
+    store = build_tiny(tmp_path / "store")
+    out = tmp_path / f"kg{suffix}"
+    rdf_sink.export_rdf(out, fmt, store)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert sparql_mod.run_sparql(count, rdf=out) == (["n"], [{"n": 67}])
+    labels = sparql_mod.run_sparql("SELECT ?l WHERE { ?s skos:altLabel ?l } ORDER BY ?l", rdf=out)[1]
+    assert labels == [{"l": "CD73"}, {"l": 'say "hi"\\ and\nbye'}]
