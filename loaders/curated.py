@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tmekg.errors import LoaderError, SchemaError
+from tmekg.grades import VALUES
 from tmekg.io import read_table
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 from tmekg.schema import PropertySpec, Schema, load_schema
@@ -29,12 +30,8 @@ NODE_COLUMNS = ("id", "category", "name", "synonyms", "xrefs", "properties", "ev
 EDGE_COLUMNS = ("subject", "predicate", "object", "properties", "evidence", "context", "status", "comment")
 STATUSES = ("verified", "unverified")
 #: Optional edge columns (after ``comment``, read by header): the evidence grade and the source's sentence.
-#: A grade column takes one of its listed values (empty = not graded); ``quote`` is free text.
-GRADE_VALUES: dict[str, tuple[str, ...]] = {
-    "species": ("human", "mouse", "other", "none"),
-    "system": ("clinical", "in_vivo", "ex_vivo", "in_vitro", "computational", "database"),
-    "tumour": ("PDAC", "other_cancer", "none"),
-}
+#: A grade column takes one of the values of tmekg.grades.VALUES (empty = not graded); ``quote`` is free text.
+GRADE_VALUES: Mapping[str, tuple[str, ...]] = VALUES
 OPTIONAL_EDGE_COLUMNS = ("quote", *GRADE_VALUES)
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
