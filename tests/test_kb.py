@@ -63,7 +63,9 @@ def test_size_minimums(kb) -> None:
 
 def test_every_edge_has_publication_evidence(kb) -> None:
     _, graph = kb
-    pattern = re.compile(r"^(PMID:\d+|PMC:PMC\d+|DOI:10\.\d+/\S+|RHEA:\d{5,}|REACT:R-HSA-\d+|METATLAS:MAR\d{5})$")
+    pattern = re.compile(
+        r"^(PMID:\d+|PMC:PMC\d+|DOI:10\.\d+/\S+|RHEA:\d{5,}|REACT:R-HSA-\d+|METATLAS:MAR\d{5})$"
+    )
     for edge in graph.edges:
         evidence = [e for p in edge.provenance for e in p.evidence]
         assert evidence and all(pattern.match(e) for e in evidence), edge
