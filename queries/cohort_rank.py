@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -125,9 +124,11 @@ def patient_rankings(
 
 def _one_patient(sample: str) -> PatientRanking:
     """Score one sample's personalised graph and rank the baseline rows by it."""
+    from tmekg.queries.rank import make_scorer
+
     assert _JOB is not None
     kg, base, factors, top = _JOB
-    scorer = personal_scorer(base.scorer, factors[sample])
+    scorer = make_scorer(kg, base.context, node_factors=factors[sample])  # exactly what rank --sample scores
     table = base.table
     score = scorer.components().score[table["_row"].to_numpy(dtype=int), table["_class"].to_numpy(dtype=int)]
     order = np.lexsort((table["immunotherapy_class"].to_numpy(), table["target_id"].to_numpy(), -score))
@@ -136,50 +137,6 @@ def _one_patient(sample: str) -> PatientRanking:
     return PatientRanking(
         sample, rank, score, [_top_row(kg, base, scorer, i, rank, score) for i in order[:top]]
     )
-
-
-SHARED = ("kg", "config", "schema", "damping", "metapaths", "excluded", "targets", "classes")
-STRUCTURE = ("polarity", "modulation", "class_drugs")  # cached properties that ignore edge weights
-
-
-def personal_scorer(base: Scorer, factors: dict[str, float]) -> Scorer:
-    """A :class:`~tmekg.queries.scoring.Scorer` of ``base``'s graph and edge mask with node factors.
-
-    Equal to ``make_scorer(kg, context, node_factors=factors)`` (tests/test_cohort_rank.py checks the
-    scores), but the set-up that does not depend on edge weights (metapaths, candidate targets, classes,
-    polarity, modulation, class drugs) is copied from ``base`` instead of being recomputed per patient.
-    """
-    from tmekg.queries.hetmat import EdgeWeights, HetMat
-
-    scorer = _personal_class().__new__(_personal_class())
-    for name in SHARED:
-        if name in base.__dict__:
-            scorer.__dict__[name] = base.__dict__[name]
-    for name in STRUCTURE:
-        scorer.__dict__[name] = getattr(base, name)
-    scorer.skipped = dict(base.skipped)
-    scorer.node_factors = dict(factors)
-    hm = base.hetmat
-    scorer.hetmat = HetMat(base.kg, EdgeWeights.from_config(base.config), None, hm.edge_mask, factors)
-    return scorer
-
-
-@functools.cache
-def _personal_class() -> type:
-    """A :class:`~tmekg.queries.scoring.Scorer` whose ``benefit`` sums the sparse DWPC matrices before
-    densifying them once (the same sums in the same order as the dense loop: identical floats)."""
-    import scipy.sparse as sp
-
-    from tmekg.queries.scoring import Scorer
-
-    class PersonalScorer(Scorer):
-        def benefit(self) -> np.ndarray:
-            mats = list(self.mechanism_matrices.values())
-            shape = (self.hetmat.size("Gene"), self.hetmat.size("ImmuneEffect"))
-            total = functools.reduce(lambda x, y: x + y, mats, sp.csr_matrix(shape)).toarray()
-            return total * self.modulation[:, None] * self.polarity[None, :]
-
-    return PersonalScorer
 
 
 def _top_row(

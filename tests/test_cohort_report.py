@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from browser import page_status, png_size, screenshot
 from cohort_fixture import patient, write_clinical, write_counts
@@ -13,8 +12,6 @@ from cohort_fixture import patient, write_clinical, write_counts
 from tmekg.graph import KnowledgeGraph
 from tmekg.pipeline import CURATED, build_store
 from tmekg.queries.cohort import cohort
-from tmekg.queries.cohort_rank import personal_scorer
-from tmekg.queries.rank import make_scorer
 from tmekg.sinks.cohort_report import KEY_ELEMENTS, write_report
 
 
@@ -31,15 +28,6 @@ def ranked(curated: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("cohort")
     counts, clinical = write_counts(folder / "counts.tsv"), write_clinical(folder / "clinical.tsv")
     return cohort(counts, clinical, curated, permutations=0, workers=2)
-
-
-def test_personal_scorer_equals_a_fresh_scorer(curated: KnowledgeGraph) -> None:
-    base = make_scorer(curated)
-    genes = base.hetmat.ids["Gene"]
-    rng = np.random.default_rng(0)
-    factors = {g: float(2 ** rng.uniform(-2, 2)) for g in genes}
-    fresh = make_scorer(curated, node_factors=factors).components().score
-    assert np.array_equal(personal_scorer(base, factors).components().score, fresh)
 
 
 def test_planted_nt5e_patient_gets_nt5e_combinations(ranked) -> None:
