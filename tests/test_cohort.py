@@ -248,3 +248,23 @@ def test_cli_json_document(planted_files: tuple[Path, Path], tmp_path: Path) -> 
     assert doc["scale"] == "counts" and len(doc["patients"]) == 24
     assert doc["fisher"]["table"] == [[5, 1], [6, 11]] and doc["logrank"]["events"] == 12
     assert doc["matching"]["clinical_only"] == ["TCGA-ZZ-0099"] and doc["combinations"] == {}
+
+
+def test_ensembl_versions_and_duplicate_genes_are_mapped_and_counted(
+    planted_files: tuple[Path, Path], tmp_path: Path, fixtures: Path
+) -> None:
+    from tmekg.genes import load_authority
+
+    table = pd.read_csv(planted_files[0], sep="\t", index_col=0)
+    table = table.rename(index={"GPI": "ENSG00000105220.14"})  # GPI with a version
+    table.loc["ENSG00000282019"] = 3  # GPI's second Ensembl gene: collapsed onto the first row
+    table.loc["LDH"] = 5  # alias of LDHA and LDHB: ambiguous, kept out of the genes
+    table.to_csv(tmp_path / "counts.tsv", sep="\t")
+    result = cohort(
+        tmp_path / "counts.tsv", planted_files[1], authority=load_authority(fixtures / "ncbi-gene")
+    )
+    expr = result.expression
+    assert "GPI" in expr.log.index and "ENSG00000105220.14" not in expr.log.index
+    assert expr.collapsed == {"GPI": ["ENSG00000282019"]} and expr.ambiguous == {"LDH": ["LDHA", "LDHB"]}
+    calls = dict(zip(result.table["patient"], result.table["subtype"], strict=True))
+    assert calls == planted()
