@@ -284,6 +284,7 @@ def _gene_sets(
     column = {g: j for j, g in enumerate(genes)}
     roles = inputs.roles
     metabolites, pos, neg, recv, conf, sizes_p, sizes_n, members = [], [], [], [], [], [], [], []
+    pos_conf, neg_conf = [], []
     for m in sorted(roles.metabolites() - inputs.excluded):
         if only and m != only:
             continue
@@ -292,14 +293,18 @@ def _gene_sets(
             continue
         metabolites.append(m)
         members.append((sorted(p_set), sorted(n_set), sorted(r_set)))
-        pos.append([column[g] for g in p_set if g in column])
-        neg.append([column[g] for g in n_set if g in column])
+        p_genes = [g for g in sorted(p_set) if g in column]
+        n_genes = [g for g in sorted(n_set) if g in column]
+        pos.append([column[g] for g in p_genes])
+        neg.append([column[g] for g in n_genes])
+        pos_conf.append([roles.producer_confidence(g, m) for g in p_genes])
+        neg_conf.append([roles.producer_confidence(g, m) for g in n_genes])
         r_genes = [g for g in sorted(r_set) if g in column]
         recv.append([column[g] for g in r_genes])
         conf.append([roles.receiver_confidence(g, m) for g in r_genes])
         sizes_p.append(len(p_set))
         sizes_n.append(len(n_set))
-    sets = cs.GeneSets.build(pos, neg, recv, len(genes), (sizes_p, sizes_n), conf)
+    sets = cs.GeneSets.build(pos, neg, recv, len(genes), (sizes_p, sizes_n), conf, (pos_conf, neg_conf))
     return metabolites, sets, members, (pos, recv)
 
 

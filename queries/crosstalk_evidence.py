@@ -62,6 +62,7 @@ class Roles:
     bidirectional: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     sensing: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     confidence: dict[tuple[str, str], float] = field(default_factory=dict)
+    sender_confidence: dict[tuple[str, str], float] = field(default_factory=dict)
     edges: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def metabolites(self) -> set[str]:
@@ -108,6 +109,10 @@ class Roles:
             self.importers(m),
         )
 
+    def producer_confidence(self, gene: str, m: str) -> float:
+        """Confidence of ``gene`` as a producer / consumer / transporter of ``m`` (``senders``)."""
+        return self.sender_confidence.get((gene, m), 1.0)
+
     def receiver_confidence(self, gene: str, m: str) -> float:
         """Confidence of ``gene`` as a receiver of ``m`` (``queries/crosstalk.yaml`` ``receivers``)."""
         return self.confidence.get((gene, m), 0.0)
@@ -117,6 +122,17 @@ def _receiver_weights() -> dict[str, Any]:
     from tmekg.queries.crosstalk_expression import config
 
     return config()["receivers"]
+
+
+def _sender_weights() -> dict[str, Any]:
+    from tmekg.queries.crosstalk_expression import config
+
+    return config()["senders"]
+
+
+def _source_confidence(edge: Any, weights: dict[str, Any]) -> float:
+    """Best source confidence of a production / consumption / transport edge."""
+    return max(float(weights["sources"].get(p.source, weights["default"])) for p in edge.provenance)
 
 
 def _sensing_confidence(edge: Any, weights: dict[str, Any]) -> float:
@@ -135,6 +151,7 @@ def resource_roles(kg: Any) -> Roles:
     schema = load_schema()
     names = schema_roles(schema)
     weights = _receiver_weights()
+    senders = _sender_weights()
     roles = Roles()
     for role in ("production", "consumption", "transport", "sensing"):
         for predicate in names.get(role, []):
@@ -153,6 +170,11 @@ def resource_roles(kg: Any) -> Roles:
                     getattr(roles, role)[met].add(gene)
                 if conf > roles.confidence.get((gene, met), 0.0):
                     roles.confidence[(gene, met)] = conf
+                if role != "sensing":
+                    best = _source_confidence(edge, senders)
+                    roles.sender_confidence[(gene, met)] = max(
+                        best, roles.sender_confidence.get((gene, met), 0.0)
+                    )
                 roles.edges[(gene, met)].append(_resource_summary(edge))
     return roles
 

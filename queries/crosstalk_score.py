@@ -6,8 +6,9 @@ Inputs are plain arrays so the scoring can be tested and benchmarked without a g
 ``GeneSets``  per metabolite, three gene-index sets: *positive* sender genes, *negative* sender genes
 (subtracted) and receiver genes.
 
-Sender term ``S[c, m] = max(0, mean_{g in pos(m)} E[c, g] - mean_{g in neg(m)} E[c, g])`` (means over
-the whole set, genes without evidence counting 0; the negative mean is 0 when the set is empty).
+Sender term ``S[c, m] = max(0, mean_{g in pos(m)} w_g E[c, g] - mean_{g in neg(m)} w_g E[c, g])`` (means
+over the whole set, genes without evidence counting 0, ``w_g`` the gene's source confidence, 1 when
+not given; the negative mean is 0 when the set is empty).
 Receiver term ``R[c, m] = max_{g in recv(m)} E[c, g] * conf(g, m)`` (the best sensor / importer, each
 weighted by its resource confidence; 1 when no confidences are given).
 Score of sender ``s`` -> receiver ``r`` through ``m``: ``S[s, m] * R[r, m]``.
@@ -57,16 +58,19 @@ class GeneSets:
         n_genes: int,
         sizes: tuple[Sequence[int], Sequence[int]] | None = None,
         recv_conf: Sequence[Sequence[float]] | None = None,
+        sender_conf: tuple[Sequence[Sequence[float]], Sequence[Sequence[float]]] | None = None,
     ) -> GeneSets:
         """Build from index lists; ``sizes`` gives the full set sizes when some members were dropped
         (genes without any evidence are not columns of ``E`` but still count in the means);
-        ``recv_conf`` the receiver confidences, parallel to ``recv``."""
+        ``recv_conf`` the receiver confidences, parallel to ``recv``; ``sender_conf`` the (positive,
+        negative) sender gene confidences, multiplying each gene's share of the mean."""
         pos_sizes, neg_sizes = sizes or ([len(x) for x in pos], [len(x) for x in neg])
         lengths = np.array([len(x) for x in recv], dtype=np.int64)
         start = np.concatenate([[0], np.cumsum(lengths)])
         flat = np.array([g for x in recv for g in x], dtype=np.int64)
         conf = None if recv_conf is None else np.array([c for x in recv_conf for c in x], dtype=float)
-        pos_m, neg_m = _averaging(pos, pos_sizes, n_genes), _averaging(neg, neg_sizes, n_genes)
+        pos_c, neg_c = sender_conf or (None, None)
+        pos_m, neg_m = _averaging(pos, pos_sizes, n_genes, pos_c), _averaging(neg, neg_sizes, n_genes, neg_c)
         return cls(pos_m, neg_m, flat, start, conf)
 
     def weighted(self, gathered: np.ndarray, axis: int) -> np.ndarray:
@@ -78,12 +82,18 @@ class GeneSets:
         return gathered * self.recv_conf.reshape(shape).astype(gathered.dtype)
 
 
-def _averaging(sets: Sequence[Sequence[int]], sizes: Sequence[int], n_genes: int) -> object:
+def _averaging(
+    sets: Sequence[Sequence[int]],
+    sizes: Sequence[int],
+    n_genes: int,
+    conf: Sequence[Sequence[float]] | None = None,
+) -> object:
     import scipy.sparse as sp
 
     rows = [g for x in sets for g in x]
     cols = [m for m, x in enumerate(sets) for _ in x]
-    vals = [1.0 / max(sizes[m], 1) for m, x in enumerate(sets) for _ in x]
+    weights = [c for x in conf for c in x] if conf is not None else [1.0] * len(rows)
+    vals = [w / max(sizes[m], 1) for w, m in zip(weights, cols, strict=True)]
     return sp.csr_matrix((vals, (rows, cols)), shape=(n_genes, len(sets)))
 
 

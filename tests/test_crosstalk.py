@@ -280,3 +280,11 @@ def test_same_gene_only_compares_support_sets() -> None:
     # 0 -> 1: {A, B} both sides (dropped); 0 -> 2: {A, B} vs {A};
     # 2 -> 0: {A, enzyme} vs {A, B}; 3 -> 0: {B} vs {A, B}
     assert mask.tolist() == [True, False, False, False]
+
+
+def test_sender_confidence_scales_each_gene_share() -> None:
+    E = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # genes 0, 1 producers; gene 2 sensor
+    plain = cs.GeneSets.build([[0, 1]], [[]], [[2]], n_genes=3)
+    weighted = cs.GeneSets.build([[0, 1]], [[]], [[2]], n_genes=3, sender_conf=([[1.0, 0.5]], [[]]))
+    assert cs.sender_term(E, plain)[:, 0].tolist() == [1.0, 0.0]
+    assert cs.sender_term(E, weighted)[:, 0].tolist() == [0.75, 0.0]  # (1 x 1.0 + 1 x 0.5) / 2
