@@ -86,14 +86,14 @@ def _stamp(snapshot: Path) -> dict[str, Any]:
 
 def find_index(snapshot: Path) -> Path | None:
     """The folder of a complete, current index of ``snapshot``, or ``None``."""
-    for folder in index_candidates(snapshot):
-        try:
-            stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if stamp == _stamp(snapshot):
-            return folder
-    return None
+    return next((f for f in index_candidates(snapshot) if _is_current(f, snapshot)), None)
+
+
+def _is_current(folder: Path, snapshot: Path) -> bool:
+    try:
+        return json.loads((folder / STAMP).read_text(encoding="utf-8")) == _stamp(snapshot)
+    except (OSError, ValueError):
+        return False
 
 
 def index_ready(store: str | Path | None = None) -> bool:
@@ -143,11 +143,11 @@ def _fill(kg: KnowledgeGraph, tmp: Path, folder: Path) -> Path:
         store.flush()
         del store  # closes RocksDB before the folder is renamed
         (tmp / STAMP).write_text(json.dumps(_stamp(kg.path)), encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)  # a stale index (older version)
-        try:
-            os.rename(tmp, folder)
-        except OSError:  # another process finished first: keep its index
+        if _is_current(folder, kg.path):  # another process finished first: keep its index
             shutil.rmtree(tmp, ignore_errors=True)
+            return folder
+        shutil.rmtree(folder, ignore_errors=True)  # a stale index (older version) or a broken one
+        os.rename(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
