@@ -121,3 +121,24 @@ def test_figure_png_and_svg(store: Path, tmp_path: Path) -> None:  # noqa: F811
     with pytest.raises(TmekgError, match=r"must end in \.png or \.svg"):
         draw(rows, tmp_path / "x.pdf")
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_cli_flags(store: Path, tmp_path: Path) -> None:  # noqa: F811
+    from test_crosstalk import _app
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    table = tmp_path / "counts.csv"
+    table.write_text(",r1,r2,r3,r4\nTumor,10,0,5,0\nCAF,10,0,5,0\nTreg,0,10,0,5\n", encoding="utf-8")
+    figure = tmp_path / "xt.svg"
+    args = ["crosstalk", "--store", str(store), "--permutations", "0", "--format", "tsv"]
+    result = runner.invoke(_app(), [*args, "--colocalisation", str(table), "--figure", str(figure)])
+    assert result.exit_code == 0, result.output
+    lines = [line.split("\t") for line in result.stdout.strip().splitlines()[1:]]
+    got = {(r[0], r[4]): float(r[7]) for r in lines if r[2] == LACTATE}
+    assert got[(ICAF, TREG)] == 0.2 and got[(ICAF, NEO)] == 1.0  # 0.4 x weight 0.5; 1.0 x 1.0
+    assert b"<svg" in figure.read_bytes()[:2000]
+    bad = runner.invoke(_app(), [*args, "--reference", "blood"])
+    assert bad.exit_code == 1 and "unknown reference mode 'blood'" in bad.output
+    missing = runner.invoke(_app(), [*args, "--colocalisation", str(tmp_path / "none.csv")])
+    assert missing.exit_code == 1 and "none.csv" in missing.output and "Traceback" not in missing.output

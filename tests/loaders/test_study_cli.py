@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,34 @@ def test_graph_index(base: Path) -> None:
         genes, metabolites = graph_index(kg)
     assert genes["CD73"] == genes["NT5E"] == genes["ENSEMBL:ENSG00000135318"] == "HGNC.SYMBOL:NT5E"
     assert metabolites["ado"] == metabolites["HMDB:HMDB0000050"] == "CHEBI:16335"
+
+
+def test_load_anndata_with_groupby(app: typer.Typer, base: Path, fixtures: Path, tmp_path: Path) -> None:
+    anndata = pytest.importorskip("anndata")
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse as sp
+
+    # 12 raw-count cells: 10 iCAF (LDHA 2 counts + NT5E 2), 2 Neoplastic (LDHA only)
+    X = sp.csr_matrix(np.array([[2.0, 2.0]] * 10 + [[4.0, 0.0]] * 2))
+    obs = pd.DataFrame({"cell_type": ["iCAF"] * 10 + ["Neoplastic"] * 2}, index=[f"c{i}" for i in range(12)])
+    path = tmp_path / "cells.h5ad"
+    anndata.AnnData(X=X, obs=obs, var=pd.DataFrame(index=["LDHA", "NT5E"])).write_h5ad(path)
+    args = ["study", "load", str(path), "-f", "anndata", "--groupby", "cell_type", "--study-id", ATLAS]
+    result = runner.invoke(app, [*args, "--map-name", "oh2023", "--kb", str(fixtures / "kb_small")])
+    assert result.exit_code == 0, result.output
+    assert "input detected as raw counts" in result.output
+    assert "1 x group with fewer than 10 cells" in result.output
+    with KnowledgeGraph.open(base) as kg:
+        edges = [e for e in kg.edges("expressed_in") if any(p.study == ATLAS for p in e.provenance)]
+    # iCAF: each cell 2 + 2 counts -> 5,000 per 10,000 -> log1p(5000), detection 1.0; LDHA is not
+    # a gene of the kb_small graph (known_genes_only)
+    assert "1 x gene not in graph (known_genes_only)" in result.output
+    assert [(e.subject, e.object, e.prop("fraction")) for e in edges] == [
+        ("HGNC.SYMBOL:NT5E", "TMEKG:celltype.iCAF", 1.0)
+    ]
+    assert edges[0].prop("value") == round(math.log1p(5000), 6)
+    missing = runner.invoke(app, [*args[:5], "--study-id", ATLAS, "--map-name", "oh2023"])
+    assert (
+        missing.exit_code == 1 and "needs --groupby" in missing.output and "Traceback" not in missing.output
+    )
