@@ -90,8 +90,7 @@ def scenario(name: str, fmt: str, folder: Path, kb: Path, args: argparse.Namespa
     from tmekg.graph import KnowledgeGraph
     from tmekg.pipeline import build_store
     from tmekg.queries import crosstalk_score as cs
-    from tmekg.queries.crosstalk import CrosstalkParams, _gene_sets, infer_crosstalk
-    from tmekg.queries.crosstalk_evidence import collect
+    from tmekg.queries.crosstalk import CrosstalkParams, _gene_sets, _inputs, infer_crosstalk
     from tmekg.studies import StudySpec, load_study
 
     store = folder / f"store-{fmt}"
@@ -111,11 +110,11 @@ def scenario(name: str, fmt: str, folder: Path, kb: Path, args: argparse.Namespa
         _, t_infer = timed(label, infer_crosstalk, kg, params, top=20)
         no_perm = CrosstalkParams(permutations=0)
         rows, _ = timed("all rows with names and evidence (no perms)", infer_crosstalk, kg, no_perm, top=0)
-        ev = collect(kg)
+        inputs = _inputs(kg, params)
     print(f"  {'rows (sender, metabolite, receiver, mode)':<46} {len(rows):8d}")
     print(f"  {'TOTAL load + infer (target <= 30 s)':<46} {t_load + t_infer:8.2f} s")
-    matrix, _, genes = ev.matrix("TMEKG:study.bench")
-    _, sets, members = _gene_sets(ev, "supply", genes, params.max_set, None)
+    matrix, _, genes = inputs.matrix
+    _, sets, members, _ = _gene_sets(inputs, "supply", genes, params.max_set, None)
     column = {g: j for j, g in enumerate(genes)}
     idx = [[[column[g] for g in part if g in column] for part in m] for m in members]
     pos, neg, recv = ([x[k] for x in idx] for k in range(3))
