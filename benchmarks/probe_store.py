@@ -64,11 +64,28 @@ class Probes:
     tree: Path
     work: Path
     results: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    last: Run | None = None
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TMEKG_", "NEO4J_"))}
-        env.update(PYTHONPATH=str(self.tree), XDG_DATA_HOME=str(self.work / "xdg"), COLUMNS="200", **extra)
+        path = str(overlay(self.tree, self.work))
+        env.update(PYTHONPATH=path, XDG_DATA_HOME=str(self.work / "xdg"), COLUMNS="200", **extra)
         return env
+
+
+def overlay(tree: Path, work: Path) -> Path:
+    """A ``tmekg`` package of ``tree`` with its ``loaders/``, ``queries/`` and ``schema/`` inside, as
+    installed (an editable install of another checkout would otherwise supply those three)."""
+    root = work / "overlay"
+    if not root.exists():
+        package = root / "tmekg"
+        package.mkdir(parents=True)
+        for entry in (tree / "tmekg").iterdir():
+            (package / entry.name).symlink_to(entry)
+        for name, target in (("loaders", "loaders"), ("queries", "queries"), ("_schema", "schema")):
+            if not (package / name).exists():
+                (package / name).symlink_to(tree / target)
+    return root
 
     def tmekg(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Run:
         return self.python(["-m", "tmekg", *args], env=env, timeout=timeout)
@@ -84,10 +101,16 @@ class Probes:
             timeout=timeout,
             cwd=self.work,
         )
-        return Run(proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start)
+        self.last = Run(proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start)
+        return self.last
 
-    def judge(self, cls: str, name: str, verdict: str) -> None:
-        self.results[cls].append((name, verdict))
+    def judge(self, cls: str, name: str, verdict: str, run: Run | None = None) -> None:
+        detail = ""
+        run = run or self.last
+        if verdict != "well" and run is not None:
+            lines = [line for line in (run.err or run.out).splitlines() if line.strip()]
+            detail = f" [exit {run.code}: {lines[-1][:150] if lines else ''}]"
+        self.results[cls].append((name + detail, verdict))
 
     def store(self, name: str, kb: Path = KB) -> Path:
         path = self.work / name
@@ -145,7 +168,7 @@ def probe_concurrency(p: Probes) -> None:
         before = tree_bytes(store)
         run = p.python(["-c", BUILD_HELD, str(store), str(KB)])
         refused_early = "StoreError [] " in run.out  # refused before "loading ..." was said
-        p.judge(cls, "build while locked: refused before loading", verdict(run, refused_early))
+        p.judge(cls, "build while locked: refused before loading", verdict(run, refused_early), run)
         run = p.tmekg("build", "--store", str(store), "--kb", str(KB))
         p.judge(
             cls, "cli build while locked", verdict(run, run.one_line_error and tree_bytes(store) == before)
@@ -206,14 +229,17 @@ def _two_study_loads(p: Probes, attempt: int) -> None:
         for sid, path in files.items()
     }
     done = {sid: (proc.wait(), proc.stderr.read()) for sid, proc in procs.items()}
-    registered = {s["study_id"] for s in json.loads((store / "studies.json").read_text())["studies"]}
+    registry = store / "studies.json"
+    registered = (
+        {s["study_id"] for s in json.loads(registry.read_text())["studies"]} if registry.exists() else set()
+    )
     manifest = json.loads((store / (store / "CURRENT").read_text().strip() / "manifest.json").read_text())
     in_store = {n.removeprefix("study:") for n in manifest["sources"] if n.startswith("study:")}
     for sid, (code, err) in done.items():
         lost = code == 0 and not (sid in registered and sid in in_store)
         ok = (code == 0 and not lost) or (code == 1 and err.startswith("error: ") and err.count("\n") == 1)
         run = Run(code, "", err, 0)
-        p.judge("concurrency", f"two study loads #{attempt} {sid}", verdict(run, ok, lost))
+        p.judge("concurrency", f"two study loads #{attempt} {sid}", verdict(run, ok, lost), run)
 
 
 # -- store damage --------------------------------------------------------------------------------
@@ -255,7 +281,9 @@ def probe_damage(p: Probes) -> None:
             not_read = "gene_authority" in label and command[0] != "stats"  # shown data do not use it
             ok = run.one_line_error and ("damaged" in run.err or "store" in run.err)
             silent = run.code == 0 and not not_read
-            p.judge("store damage", f"{label}: {' '.join(command[:2])}", verdict(run, ok or not_read, silent))
+            p.judge(
+                "store damage", f"{label}: {' '.join(command[:2])}", verdict(run, ok or not_read, silent), run
+            )
 
 
 def _garbage(path: Path) -> None:
@@ -294,9 +322,9 @@ def probe_disk(p: Probes) -> None:
                 run = p.tmekg("export", kind, str(target), "--store", str(store))
                 if kind != "html" and label == "output is a folder":
                     continue  # a folder is the right output for these
-                p.judge(cls, f"{label}: export {kind}", verdict(run, run.one_line_error))
+                p.judge(cls, f"{label}: export {kind}", verdict(run, run.one_line_error), run)
         run = p.tmekg("build", "--store", str(p.work / "afile" / "store"), "--kb", str(KB))
-        p.judge(cls, "store path under a file", verdict(run, run.one_line_error))
+        p.judge(cls, "store path under a file", verdict(run, run.one_line_error), run)
     finally:
         if mounted.returncode == 0:
             subprocess.run(["umount", str(tiny)], check=False)
@@ -323,7 +351,9 @@ def _full_disk(p: Probes, store: Path, tiny: Path, cls: str) -> None:
         partial = [n for n in left if n.startswith(".") or n.endswith((".tmp", ".part"))] or (
             run.code != 0 and left
         )
-        p.judge(cls, f"full disk: {label}", verdict(run, run.one_line_error and not partial, run.code == 0))
+        p.judge(
+            cls, f"full disk: {label}", verdict(run, run.one_line_error and not partial, run.code == 0), run
+        )
     for entry in tiny.iterdir():
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     good = p.store("tiny-src")
@@ -382,7 +412,7 @@ def probe_secrets(p: Probes) -> None:
     ):
         run = p.tmekg("cypher", "RETURN 1", "--uri", uri)
         ok = run.one_line_error and "aiohttp" not in run.err
-        p.judge(cls, f"--uri {uri}", verdict(run, ok))
+        p.judge(cls, f"--uri {uri}", verdict(run, ok), run)
 
 
 # -- hostile strings on the terminal -------------------------------------------------------------
@@ -467,7 +497,7 @@ def probe_study_identity(p: Probes) -> None:
         run = p.tmekg(args[0], args[1], path, *args[2:])
         entries = len(json.loads((store / "studies.json").read_text())["studies"])
         doubled = run.code == 0 and (entries != 1 or _study_edges(store) != edges)
-        p.judge(cls, label, verdict(run, run.code == 0 and not doubled, doubled))
+        p.judge(cls, label, verdict(run, run.code == 0 and not doubled, doubled), run)
     other = [*args[:5], "TMEKG:study.other", *args[6:]]
     run = p.tmekg(other[0], other[1], "studyfiles/sub/copy.csv", *other[2:])
     entries = len(json.loads((store / "studies.json").read_text())["studies"])
