@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -138,3 +139,18 @@ def test_damaged_gene_authority_table_is_store_damage(tmp_path: Path, fixtures: 
     _same_size_garbage(snap / STORE_FILE)
     with pytest.raises(StoreError, match=rf"store damaged: .*{STORE_FILE}: content does not match"):
         stored_authority(snap)
+
+
+def test_extra_snapshot_files_are_checked_on_open(store: Path) -> None:
+    """Every file but edges.jsonl is checksummed on open (grades, conflicts, contexts...)."""
+    snap = snapshot_dir(store)
+    import json
+
+    extra = sorted(set(json.loads((snap / "manifest.json").read_text())["files"]) - {"edges.jsonl"})
+    assert "edge_contexts.json" in extra
+    for name in extra:
+        copy = store.parent / f"copy-{name}"
+        shutil.copytree(store, copy)
+        _same_size_garbage(snapshot_dir(copy) / name)
+        with pytest.raises(StoreError, match=rf"store damaged: .*{re.escape(name)}"):
+            KnowledgeGraph.open(copy)

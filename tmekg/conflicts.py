@@ -138,9 +138,11 @@ def read_conflicts(kg: Any) -> list[dict[str, Any]] | None:
     """The conflict records of a store's graph (cached on it); ``None`` for a store built before them."""
     cache = kg.__dict__
     if "_conflicts" not in cache:
+        from tmekg.store_check import parse_line, snapshot_file
+
         path = getattr(kg, "path", None)
-        file = Path(path) / CONFLICTS_FILE if path is not None else None
-        cache["_conflicts"] = json.loads(file.read_text(encoding="utf-8")) if file and file.exists() else None
+        data = snapshot_file(Path(path), CONFLICTS_FILE) if path is not None else None  # checksummed
+        cache["_conflicts"] = parse_line(Path(path) / CONFLICTS_FILE, 1, data) if data is not None else None
     return cache["_conflicts"]
 
 

@@ -249,12 +249,16 @@ def edge_grade_codes(kg: Any) -> tuple[np.ndarray, tuple[str, ...]] | None:
 
 
 def _read_codes(snapshot: Path | None, count: int) -> tuple[np.ndarray, tuple[str, ...]] | None:
-    import numpy as np
 
-    if snapshot is None or not (Path(snapshot) / GRADE_FILE).exists():
+    from tmekg.store_check import array_from_bytes, parse_line, snapshot_file
+
+    data = snapshot_file(Path(snapshot), GRADE_FILE) if snapshot is not None else None
+    if data is None:
         return None
-    codes = np.load(Path(snapshot) / GRADE_FILE, allow_pickle=False)
-    names = tuple(json.loads((Path(snapshot) / GRADE_NAMES_FILE).read_text())["grades"])
+    codes = array_from_bytes(Path(snapshot) / GRADE_FILE, data)  # checksummed (tmekg.store_check)
+    names_path = Path(snapshot) / GRADE_NAMES_FILE
+    names_doc = parse_line(names_path, 1, snapshot_file(Path(snapshot), GRADE_NAMES_FILE) or b"{}")
+    names = tuple(names_doc["grades"])
     if len(codes) != count:
         raise GradeError(f"{snapshot / GRADE_FILE}: {len(codes)} grades for {count} edges; rebuild the store")
     return codes, names

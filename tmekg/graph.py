@@ -24,7 +24,14 @@ from tmekg.config import store_path
 from tmekg.errors import NotFoundError
 from tmekg.model import Edge, Node
 from tmekg.store import edge_from_dict, node_from_dict, read_manifest, snapshot_dir
-from tmekg.store_check import check_digest, checked_bytes, damaged, load_arrays, parse_line
+from tmekg.store_check import (
+    check_digest,
+    check_other_files,
+    checked_bytes,
+    damaged,
+    load_arrays,
+    parse_line,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -58,6 +65,7 @@ class KnowledgeGraph:
         self._edges_map = mmap.mmap(self._edges_file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self._edges_checked = False  # edges.jsonl's checksum is checked on first use of a full record
         arrays = load_arrays(snapshot, self.manifest, size)
+        check_other_files(snapshot, self.manifest, {"nodes.jsonl", *(f"{name}.npy" for name in arrays)})
         self.edge_index: np.ndarray = arrays["edge_index"]
         self.edge_offsets: np.ndarray = arrays["edge_offsets"]
         self.edge_sign: np.ndarray = arrays["edge_sign"]

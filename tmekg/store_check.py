@@ -3,12 +3,13 @@
 Every file of a snapshot is listed in its ``manifest.json`` with its size and SHA-256. Opening a
 store (:class:`tmekg.graph.KnowledgeGraph`) checks
 
-* on open: the manifest's form, every file's size, and the SHA-256 of the files it reads at once
-  (``nodes.jsonl`` and the five ``edge_*.npy`` arrays, about 25 MB of the full store), then the dtype
-  and shape of each array against the manifest's edge count, the range of the node rows and that the
-  byte offsets end at the size of ``edges.jsonl``;
+* on open: the manifest's form, every file's size, and the SHA-256 of every file but ``edges.jsonl``
+  (``nodes.jsonl``, the ``edge_*.npy`` arrays and the small extra files: about 27 MB of the full
+  store), then the dtype and shape of each array against the manifest's edge count, the range of the
+  node rows and that the byte offsets end at the size of ``edges.jsonl``;
 * lazily: the SHA-256 of ``edges.jsonl`` (the largest file, about 90 MB) on the first access to a full
-  edge record, and of ``edge_contexts.json`` when first read;
+  edge record; readers of extra files (grades, conflicts, gene table) check them again when they read
+  them (:func:`snapshot_file`);
 * all of it and more with :func:`verify` (``tmekg stats --verify``): every checksum, the snapshot's
   content hash against its folder name, and every node and edge record parsed.
 
@@ -126,6 +127,34 @@ def checked_bytes(snapshot: Path, name: str, manifest: dict[str, Any]) -> bytes:
         raise StoreError(f"cannot read {path}: {describe_os_error(exc)}") from None
     check_digest(path, data, manifest)
     return data
+
+
+def check_other_files(snapshot: Path, manifest: dict[str, Any], done: set[str]) -> None:
+    """Check the checksum of every manifest file not in ``done`` except ``edges.jsonl`` (checked lazily):
+    the small extra files (contexts, grades, conflicts, gene table) cost a few milliseconds."""
+    for name in manifest["files"]:
+        if name not in done and name != "edges.jsonl":
+            checked_bytes(snapshot, name, manifest)
+
+
+def snapshot_file(snapshot: Path, name: str) -> bytes | None:
+    """An optional snapshot file's bytes, checked against the manifest; ``None`` if the snapshot has none
+    (stores built before the file existed). For readers of extra files (grades, conflicts)."""
+    if not (snapshot / name).exists():
+        return None
+    return checked_bytes(snapshot, name, read_manifest(snapshot))
+
+
+def array_from_bytes(path: Path, data: bytes) -> np.ndarray:
+    """A ``.npy`` array from checked bytes (``allow_pickle=False``); a malformed one is store damage."""
+    import io
+
+    import numpy as np
+
+    try:
+        return np.load(io.BytesIO(data), allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise damaged(path, f"not a numpy array file ({exc})") from None
 
 
 def load_arrays(snapshot: Path, manifest: dict[str, Any], edges_bytes: int) -> dict[str, np.ndarray]:
