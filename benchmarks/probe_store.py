@@ -59,20 +59,6 @@ class Run:
         return self.code == 1 and self.err.startswith("error: ") and self.err.count("\n") == 1
 
 
-@dataclass
-class Probes:
-    tree: Path
-    work: Path
-    results: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
-    last: Run | None = None
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TMEKG_", "NEO4J_"))}
-        path = str(overlay(self.tree, self.work))
-        env.update(PYTHONPATH=path, XDG_DATA_HOME=str(self.work / "xdg"), COLUMNS="200", **extra)
-        return env
-
-
 def overlay(tree: Path, work: Path) -> Path:
     """A ``tmekg`` package of ``tree`` with its ``loaders/``, ``queries/`` and ``schema/`` inside, as
     installed (an editable install of another checkout would otherwise supply those three)."""
@@ -86,6 +72,20 @@ def overlay(tree: Path, work: Path) -> Path:
             if not (package / name).exists():
                 (package / name).symlink_to(tree / target)
     return root
+
+
+@dataclass
+class Probes:
+    tree: Path
+    work: Path
+    results: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    last: Run | None = None
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TMEKG_", "NEO4J_"))}
+        path = str(overlay(self.tree, self.work))
+        env.update(PYTHONPATH=path, XDG_DATA_HOME=str(self.work / "xdg"), COLUMNS="200", **extra)
+        return env
 
     def tmekg(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Run:
         return self.python(["-m", "tmekg", *args], env=env, timeout=timeout)
