@@ -336,14 +336,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", help="build the stores in this folder and keep them (default: a temp dir)")
     parser.add_argument("--out", help="write the markdown here (default: stdout)")
     parser.add_argument("--doc", help="also replace the generated block of this markdown file")
+    parser.add_argument(
+        "--base-model",
+        action="store_true",
+        help="score without cell-resolved weights (the global context factor)",
+    )
     args = parser.parse_args(argv)
+    config = None
+    if args.base_model:
+        from tmekg.queries.scoring import default_config
+
+        base = default_config()
+        config = {**base, "cell_resolved": {**base["cell_resolved"], "enabled": False}}
     listed = [row["symbol"] for row in load_targets(args.targets)]
     with tempfile.TemporaryDirectory(prefix="tmekg-validation-") as tmp:
         stores, builds = _stores(args, Path(args.keep or tmp))
         results = {}
         for key, store in stores.items():
             with KnowledgeGraph.open(store) as kg:
-                results[key] = evaluate(kg, listed)
+                results[key] = evaluate(kg, listed, config)
     text = report(results, listed, builds, code_version())
     if args.doc:
         doc = Path(args.doc)

@@ -186,16 +186,29 @@ class HetMat:
             self._cache[metaedge] = self._build(metaedge)
         return self._cache[metaedge]
 
-    def _build(self, metaedge: MetaEdge) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
-        import scipy.sparse as sp
+    def scale_edges(self, factors: np.ndarray) -> None:
+        """Multiply every edge's weight by a per-edge-row factor (e.g. cell-resolved receptor weights);
+        matrices built before are dropped."""
+        self._weight = self._weight * factors
+        self._cache.clear()
 
+    def select(self, metaedge: MetaEdge) -> np.ndarray:
+        """Edge rows of a metaedge (in the edge direction, endpoint categories checked, mask applied)."""
         subj_cat, obj_cat = (
             (metaedge.source, metaedge.target) if metaedge.forward else (metaedge.target, metaedge.source)
         )
         rows = self._rows_of(self.kg.predicates.index(metaedge.predicate))
         s, o = self.edge_index[rows, 0], self.edge_index[rows, 1]
         keep = (self._cat_code[s] == self._codes[subj_cat]) & (self._cat_code[o] == self._codes[obj_cat])
-        mask = rows[keep & self.edge_mask[rows]]
+        return rows[keep & self.edge_mask[rows]]
+
+    def _build(self, metaedge: MetaEdge) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+        import scipy.sparse as sp
+
+        subj_cat, obj_cat = (
+            (metaedge.source, metaedge.target) if metaedge.forward else (metaedge.target, metaedge.source)
+        )
+        mask = self.select(metaedge)
         s, o = self.edge_index[mask, 0], self.edge_index[mask, 1]
         rows, cols = self.local[s], self.local[o]
         shape = (self.size(subj_cat), self.size(obj_cat))

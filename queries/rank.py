@@ -181,8 +181,12 @@ def path_contributions(scorer: Scorer, row: int, class_index: int) -> list[tuple
     """Every mechanism path from a target with its contribution to S(T, I), largest first."""
     w = scorer.config["weights"]
     focus = 1.0 + float(w["complementarity"]) * scorer.sphere[class_index]
-    scale = float(w["mechanism"]) * (1.0 + float(w["context"]) * scorer.context[row]) * scorer.modulation[row]
-    out = [(path, scale * scorer.polarity[e] * path.weight * focus[e]) for path, e in gene_paths(scorer, row)]
+    scale = float(w["mechanism"]) * scorer.context_factor[row] * scorer.modulation[row]
+    cell = scorer.cells.target_weight[row] if scorer.cells is not None else np.ones(len(focus))
+    out = [
+        (path, scale * scorer.polarity[e] * path.weight * focus[e] * cell[e])
+        for path, e in gene_paths(scorer, row)
+    ]
     out.sort(key=lambda pc: (-pc[1], pc[0].nodes))
     return out
 
@@ -199,7 +203,7 @@ def score_shares(
     """
     w = scorer.config["weights"]
     located = set(scorer.excluded if location is None else location)
-    factor = 1.0 + float(w["context"]) * scorer.context[row]
+    factor = float(scorer.context_factor[row])
     parts = {"mechanism": 0.0, "location": 0.0}
     for path, value in path_contributions(scorer, row, class_index):
         parts["location" if path.metapath in located else "mechanism"] += abs(value) / factor
@@ -306,9 +310,32 @@ def explain(
                 **_path_record(kg, p, v, mech_total),
                 "meaning": _meaning(scorer, p.metapath, words),
                 "contested": path_is_contested(kg, p, scorer.schema),
+                **path_cells(scorer, row, p),
             }
             for p, v in top
         ],
+    }
+
+
+def path_cells(scorer: Scorer, row: int, path: Path) -> dict[str, str | None]:
+    """The sender and receiver cell types of a path under cell-resolved weights (names; None where no
+    expression evidence names one, or without cell-resolved weights).
+
+    Sender: the cell type of the tumour where the target is expressed highest. Receiver: the cell type
+    (where the path's immune effect occurs, or a subtype) where the gene acting on the effect (the
+    path's last gene; the target itself when it is the only one) is expressed highest.
+    """
+    cells = scorer.cells
+    if cells is None:
+        return {"sender": None, "receiver": None}
+    hm, kg = scorer.hetmat, scorer.kg
+    effect = hm.index(path.nodes[-1])
+    genes = [n for n in path.nodes[:-1] if n in kg and kg.node(n).category == "Gene"]
+    sender = cells.sender_cell(row)
+    receiver = cells.receiver_cell(hm.index(genes[-1]) if genes else row, effect)
+    return {
+        "sender": kg.node(sender).name if sender else None,
+        "receiver": kg.node(receiver).name if receiver else None,
     }
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from tmekg.errors import TmekgError
 from tmekg.graph import KnowledgeGraph
 from tmekg.io import packaged_yaml
+from tmekg.queries.cell_weights import CellSpec, CellWeights
 from tmekg.queries.dwpc import UnsupportedMetapath, dwpc
 from tmekg.queries.hetmat import EdgeWeights, HetMat
 from tmekg.queries.metapaths import Metapath, enumerate_metapaths, metaedges, parse, passes_through
@@ -168,6 +169,10 @@ class Scorer:
         self.damping = float(self.config["damping"])
         self.node_factors = dict(node_factors or {})
         self.hetmat = HetMat(kg, EdgeWeights.from_config(self.config), edge_index, edge_mask, node_factors)
+        spec = CellSpec.from_config(self.config)  # cell-resolved weights (queries/cell_weights.py)
+        self.cells = CellWeights(self.hetmat, spec) if spec else None
+        if self.cells is not None:
+            self.hetmat.scale_edges(self.cells.receptor_factors())
         self.metapaths, self.skipped = self._mechanism_metapaths()
         self.targets = self._candidate_targets()
         self.classes = self._classes()
@@ -317,7 +322,17 @@ class Scorer:
         total = np.zeros((self.hetmat.size("Gene"), self.hetmat.size("ImmuneEffect")))
         for matrix in self.mechanism_matrices.values():
             total += matrix.toarray()
+        if self.cells is not None:  # where the target is, per effect (replaces the context factor)
+            total *= self.cells.target_weight
         return total * self.modulation[:, None] * self.polarity[None, :]
+
+    @functools.cached_property
+    def context_factor(self) -> np.ndarray:
+        """Per gene, the multiplier of its mechanism: ``1 + w_ctx ctx(T)``, or 1 with cell-resolved
+        weights (the target's location is then in :attr:`CellWeights.target_weight`)."""
+        if self.cells is not None:
+            return np.ones(len(self.context))
+        return 1.0 + float(self.config["weights"]["context"]) * self.context
 
     def components(self) -> Components:
         """All score components for every gene x class (rows: all genes)."""
@@ -325,7 +340,7 @@ class Scorer:
         focus = 1.0 + float(w["complementarity"]) * self.sphere  # classes x effects
         mech = self.benefit() @ focus.T  # genes x classes
         ctx, harm = self.context, self.harm
-        score = float(w["mechanism"]) * mech * (1.0 + float(w["context"]) * ctx[:, None])
+        score = float(w["mechanism"]) * mech * self.context_factor[:, None]
         score = score - float(w["harm"]) * harm[:, None]
         return Components(mech=mech, ctx=ctx, harm=harm, score=score)
 

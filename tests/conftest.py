@@ -81,7 +81,8 @@ def scoring_kb_graph(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def scoring_kb_config() -> dict:
-    """The shipped scoring config with damping 0.5 (the scoring_kb expectations assume it)."""
-    from tmekg.queries.scoring import default_config
+    """The shipped scoring config with damping 0.5 (the scoring_kb expectations assume it) and the base
+    model's global context factor (tests/scoring_config.py)."""
+    from scoring_config import base_model_config
 
-    return {**default_config(), "damping": 0.5}
+    return {**base_model_config(), "damping": 0.5}

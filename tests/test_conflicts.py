@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
+from scoring_config import base_model_config
 from typer.testing import CliRunner
 
 from tmekg.cli import app
@@ -25,7 +26,6 @@ from tmekg.model import Edge, Provenance
 from tmekg.pipeline import build_store
 from tmekg.queries.conflicts import conflict_moves, conflict_rows
 from tmekg.queries.rank import explain, make_scorer, rank
-from tmekg.queries.scoring import default_config
 
 FIXTURE = Path(__file__).parent / "fixtures" / "grades_kb"
 
@@ -45,7 +45,7 @@ def kg(store: Path):
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    return {**default_config(), "damping": 0.5}
+    return {**base_model_config(), "damping": 0.5}
 
 
 def _group(*edges: Edge) -> dict:
@@ -141,6 +141,8 @@ def test_cli_conflicts(store: Path) -> None:
     tsv = runner.invoke(app, ["conflicts", "--store", str(store), "--format", "tsv", "--impact", "anti-PD-1"])
     assert tsv.exit_code == 0, tsv.output
     header, line = tsv.output.strip().splitlines()
-    assert header.split("\t")[-2:] == ["moves", "targets"] and line.split("\t")[-2:] == ["0.4", "G2 -0.4"]
+    # the CLI scores with the shipped config: cell-resolved weights, and G2 has no expression evidence, so
+    # its benefit counts at the floor (0.25): moves = 0.4 x 0.25 = 0.1 (tests/test_cell_weights.py)
+    assert header.split("\t")[-2:] == ["moves", "targets"] and line.split("\t")[-2:] == ["0.1", "G2 -0.1"]
     bad = runner.invoke(app, ["rank", "--store", str(store), "--min-grade", "Z", "--permutations", "0"])
     assert bad.exit_code == 1 and "unknown grade 'Z'" in bad.output

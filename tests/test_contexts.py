@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scoring_config import base_model_config
 from typer.testing import CliRunner
 
 from tmekg.cli import app
@@ -25,7 +26,7 @@ from tmekg.graph import KnowledgeGraph
 from tmekg.pipeline import CURATED, build_store
 from tmekg.queries.context_diff import context_diff, diff_masks
 from tmekg.queries.rank import context_mask, gene_paths, make_scorer, rank
-from tmekg.queries.scoring import ScoringError, default_config
+from tmekg.queries.scoring import ScoringError
 from tmekg.validate import validate_file
 
 KB = Path(__file__).resolve().parents[1] / "tmekg" / "kb" / "pdac"
@@ -43,7 +44,7 @@ CONTEXT_EDGES = (
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    return {**default_config(), "damping": 0.5}
+    return {**base_model_config(), "damping": 0.5}
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +173,9 @@ def _path_nodes(scorer, gene_id: str) -> set[str]:
 
 
 def test_peritoneal_facts_change_the_ranking_where_they_apply(curated) -> None:
-    pdac, peri = make_scorer(curated, "PDAC"), make_scorer(curated, "peritoneal-metastasis")
+    # the base model (global context factor): the +1.8 below is its hand computation
+    pdac = make_scorer(curated, "PDAC", base_model_config())
+    peri = make_scorer(curated, "peritoneal-metastasis", base_model_config())
     base, ctx = context_mask(curated, "PDAC"), context_mask(curated, "peritoneal-metastasis")
     only_here = np.flatnonzero(ctx & ~base)  # facts valid in peritoneal metastases only
     facts = {
@@ -209,7 +212,11 @@ def test_explain_lists_the_peritoneal_fact(curated_store: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--store", str(curated_store)])
     assert result.exit_code == 0, result.output
     diff = json.loads(result.output)["context_diff"]
-    assert diff["delta"] > 1.0
+    with KnowledgeGraph.open(curated_store) as kg:  # the shipped config (cell-resolved weights)
+        pdac, peri = make_scorer(kg, "PDAC"), make_scorer(kg, "peritoneal-metastasis")
+        row, k = pdac.hetmat.index("HGNC.SYMBOL:XBP1"), pdac.classes.index("CD40-agonist")
+        expected = peri.components().score[row, k] - pdac.components().score[row, k]
+    assert expected > 0.5 and diff["delta"] == pytest.approx(expected)
     facts = {f["edge"]: f for f in diff["contextual_edges"]}
     ifng = facts["XBP1 -decreases-> IFN-gamma production"]
     assert ifng["contexts"] == ["TMEKG:context.peritoneal-metastasis"] and ifng["in_context"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scoring_config import base_model_config
 
 from tmekg.grades import (
     GradeError,
@@ -31,7 +32,7 @@ from tmekg.pipeline import build_store
 from tmekg.queries.dwpc import dwpc
 from tmekg.queries.metapaths import parse
 from tmekg.queries.rank import explain, rank
-from tmekg.queries.scoring import Scorer, default_config
+from tmekg.queries.scoring import Scorer
 from tmekg.schema import load_schema
 
 FIXTURE = Path(__file__).parent / "fixtures" / "grades_kb"
@@ -47,7 +48,7 @@ def kg(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    return {**default_config(), "damping": 0.5}
+    return {**base_model_config(), "damping": 0.5}
 
 
 def test_source_defaults_fill_empty_fields_only() -> None:

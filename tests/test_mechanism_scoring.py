@@ -29,6 +29,7 @@ import math
 from pathlib import Path
 
 import pytest
+from scoring_config import base_model_config
 
 from tmekg.graph import KnowledgeGraph
 from tmekg.pipeline import build_store
@@ -49,7 +50,7 @@ def kg(tmp_path_factory: pytest.TempPathFactory, fixtures: Path):
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    return {**default_config(), "damping": 0.5}
+    return {**base_model_config(), "damping": 0.5}
 
 
 def _without_exclusion(config: dict) -> dict:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scoring_config import base_model_config
 
 from tmekg.errors import TmekgError
 from tmekg.explore import show
@@ -61,7 +62,7 @@ def kg(store: Path):
 
 
 def _config(enabled: bool = True) -> dict:
-    return {**default_config(), "damping": 0.5, "reaction_groups": {"enabled": enabled}}
+    return {**base_model_config(), "damping": 0.5, "reaction_groups": {"enabled": enabled}}
 
 
 def _dwpc(kg: KnowledgeGraph, enabled: bool) -> float:

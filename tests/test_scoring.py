@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scoring_config import base_model_config
 
 from tmekg.graph import KnowledgeGraph
 from tmekg.pipeline import build_store
@@ -30,7 +31,7 @@ from tmekg.queries.dwpc import constrained_chain, dwpc, segment_matrices
 from tmekg.queries.metapaths import parse
 from tmekg.queries.paths import enumerate_paths
 from tmekg.queries.rank import explain, rank
-from tmekg.queries.scoring import Scorer, default_config
+from tmekg.queries.scoring import Scorer
 from tmekg.schema import load_schema
 
 EXPECTED_T1 = 6.25 + 3.75 / math.sqrt(2)
@@ -137,7 +138,7 @@ def test_dwpc_matches_hetmatpy(kg) -> None:
     hetnetpy = pytest.importorskip("hetnetpy.hetnet")
     degree_weight = pytest.importorskip("hetmatpy.degree_weight")
     schema = load_schema()
-    scorer = Scorer(kg, {**default_config(), "damping": 0.4})
+    scorer = Scorer(kg, {**base_model_config(), "damping": 0.4})
     graph = _to_hetnetpy(kg, schema, hetnetpy)
     for text in ("GpMdnE", "GpMaGdnE", "GpMaGupE", "GeC", "GupE"):
         mine = dwpc(scorer.hetmat, parse(text, schema), 0.4, signed=False).toarray()

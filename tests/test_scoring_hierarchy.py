@@ -16,10 +16,11 @@ import copy
 from pathlib import Path
 
 import pytest
+from scoring_config import base_model_config
 
 from tmekg.graph import KnowledgeGraph
 from tmekg.pipeline import build_store
-from tmekg.queries.scoring import Scorer, default_config
+from tmekg.queries.scoring import Scorer
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def kg(tmp_path_factory: pytest.TempPathFactory, fixtures: Path):
 
 
 def test_harm_and_sphere_reach_effects_of_the_parent_cell_type(kg) -> None:
-    config = {**default_config(), "damping": 0.4}
+    config = {**base_model_config(), "damping": 0.4}
     scorer = Scorer(kg, config)
     t3, t4 = scorer.hetmat.index("HGNC.SYMBOL:T3"), scorer.hetmat.index("HGNC.SYMBOL:T4")
     comp = scorer.components()
@@ -42,7 +43,7 @@ def test_harm_and_sphere_reach_effects_of_the_parent_cell_type(kg) -> None:
 
 
 def test_without_the_subclass_step_subtype_expression_is_lost(kg) -> None:
-    config = copy.deepcopy({**default_config(), "damping": 0.4})
+    config = copy.deepcopy({**base_model_config(), "damping": 0.4})
     config["harm"] = {"metapath": "GeC<oE", "polarity": "antitumour"}  # the single-metapath form
     config["sphere_metapaths"] = [m for m in config["sphere_metapaths"] if "sc" not in m]
     scorer = Scorer(kg, config)

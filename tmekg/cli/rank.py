@@ -200,7 +200,17 @@ def explain(
     if doc["contested"]:
         _echo(f"  contested: {doc['contested']:.0%} of the mechanism rests on paths over a contested edge")
     rows = [{**p, **_path_flags(p), "evidence": _path_evidence(p["steps"])} for p in doc["paths"]]
-    columns = ["path", "metapath", "contribution", "share", "grades", "contested", "evidence"]
+    columns = [
+        "path",
+        "metapath",
+        "contribution",
+        "share",
+        "sender",
+        "receiver",
+        "grades",
+        "contested",
+        "evidence",
+    ]
     emit(rows, columns, fmt, title="top paths")
     if "context_diff" in doc:  # what the contextual facts changed against the primary tumour
         diff = doc["context_diff"]
