@@ -37,7 +37,7 @@ import re
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -136,12 +136,33 @@ _CACHE: weakref.WeakKeyDictionary[KnowledgeGraph, dict[GroupSpec, ReactionGroups
 
 
 def reaction_groups(kg: KnowledgeGraph, spec: GroupSpec | None = None) -> ReactionGroups:
-    """The reaction groups of a graph (computed once per graph and spec, then cached)."""
+    """The reaction groups of a graph (computed once per snapshot and spec, then cached on the graph and
+    in the store: :mod:`tmekg.queries.derived`)."""
     spec = spec or default_spec()
     per_graph = _CACHE.setdefault(kg, {})
     if spec not in per_graph:
-        per_graph[spec] = compute_groups(kg, spec)
+        per_graph[spec] = _stored_groups(kg, spec)
     return per_graph[spec]
+
+
+def _stored_groups(kg: KnowledgeGraph, spec: GroupSpec) -> ReactionGroups:
+    """:func:`compute_groups` through the store's derived-table cache (JSON: category and groups)."""
+    import sys
+
+    from tmekg import unionfind
+    from tmekg.queries.derived import cached_table
+
+    def compute() -> dict[str, Any]:
+        groups = compute_groups(kg, spec)
+        return {
+            "category": groups.category,
+            "groups": [[g.id, g.name, list(g.members)] for g in groups.groups],
+        }
+
+    params = {**asdict(spec), "category": load_schema().predicate(spec.catalysts).object[0]}
+    modules = [sys.modules[__name__], unionfind]
+    doc = cached_table(kg, "reaction_groups", params, modules, compute)
+    return ReactionGroups(doc["category"], [ReactionGroup(i, n, tuple(m)) for i, n, m in doc["groups"]])
 
 
 def default_spec() -> GroupSpec:

@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -397,27 +398,33 @@ def drugs_by_gene(kg: KnowledgeGraph) -> dict[str, dict[str, int]]:
     drugs, ordered most advanced clinical phase first, then by the drug -> gene fact stated by the most
     sources (DrugCentral, Repurposing Hub, GtoPdb...), then by name.
 
-    Cached on the graph.
+    Cached on the graph and in the store (:mod:`tmekg.queries.derived`).
     """
     cache = kg.__dict__
     if "_drugs_by_gene" not in cache:
-        rank: dict[str, dict[str, tuple[int, int]]] = {}
-        signs: dict[str, dict[str, set[int]]] = {}
-        targets = np.asarray(kg.edge_index[:, 2]) == kg.predicates.index("targets")
-        for row in np.flatnonzero(targets & therapeutic_mask(kg)).tolist():
-            edge = kg.edge_record(row)  # the raw record (no provenance objects); the sign is stored per row
-            drug = kg.node(edge["subject"])
-            known = rank.setdefault(edge["object"], {})
-            mine = (drug.prop("max_phase", -1), len({p["source"] for p in edge["provenance"]}))
-            known[drug.name] = max(known.get(drug.name, mine), mine)
-            signs.setdefault(edge["object"], {}).setdefault(drug.name, set()).add(int(kg.edge_sign[row]))
-        cache["_drugs_by_gene"] = {
-            g: {
-                n: _one_sign(signs[g][n]) for n in sorted(d, key=lambda n: (-d[n][0], -d[n][1], n.lower(), n))
-            }
-            for g, d in rank.items()
-        }
+        from tmekg.queries.derived import cached_table
+
+        here = sys.modules[__name__]
+        cache["_drugs_by_gene"] = cached_table(kg, "drugs_by_gene", {}, [here], lambda: _drugs_by_gene(kg))
     return cache["_drugs_by_gene"]
+
+
+def _drugs_by_gene(kg: KnowledgeGraph) -> dict[str, dict[str, int]]:
+    """:func:`drugs_by_gene` computed from the full ``targets`` edge records (the uncached path)."""
+    rank: dict[str, dict[str, tuple[int, int]]] = {}
+    signs: dict[str, dict[str, set[int]]] = {}
+    targets = np.asarray(kg.edge_index[:, 2]) == kg.predicates.index("targets")
+    for row in np.flatnonzero(targets & therapeutic_mask(kg)).tolist():
+        edge = kg.edge_record(row)  # the raw record (no provenance objects); the sign is stored per row
+        drug = kg.node(edge["subject"])
+        known = rank.setdefault(edge["object"], {})
+        mine = (drug.prop("max_phase", -1), len({p["source"] for p in edge["provenance"]}))
+        known[drug.name] = max(known.get(drug.name, mine), mine)
+        signs.setdefault(edge["object"], {}).setdefault(drug.name, set()).add(int(kg.edge_sign[row]))
+    return {
+        g: {n: _one_sign(signs[g][n]) for n in sorted(d, key=lambda n: (-d[n][0], -d[n][1], n.lower(), n))}
+        for g, d in rank.items()
+    }
 
 
 def _one_sign(signs: set[int]) -> int:
@@ -430,14 +437,24 @@ def therapeutic_mask(kg: KnowledgeGraph) -> np.ndarray:
     """Per edge row: False for ``targets`` edges classified non-therapeutic at build time, else True.
 
     Edges without the ``therapeutic`` property (stores built before it existed) count as therapeutic.
-    Cached on the graph (permutation null scorers reuse it).
+    Cached on the graph (permutation null scorers reuse it) and in the store, as the rows of the
+    non-therapeutic edges (:mod:`tmekg.queries.derived`).
     """
     cache = kg.__dict__
     if "_therapeutic_mask" not in cache:
+        from tmekg.queries.derived import cached_table
+
+        here = sys.modules[__name__]
+        off = cached_table(kg, "non_therapeutic_rows", {}, [here], lambda: _non_therapeutic_rows(kg))
         mask = np.ones(kg.edge_count, dtype=bool)
-        code = kg.predicates.index("targets")
-        for row in np.flatnonzero(np.asarray(kg.edge_index[:, 2]) == code):
-            props = kg.edge_record(int(row)).get("properties", {})  # the raw record: no provenance objects
-            mask[row] = props.get("therapeutic", True) is not False
+        mask[np.asarray(off, dtype=np.int64)] = False
         cache["_therapeutic_mask"] = mask
     return cache["_therapeutic_mask"]
+
+
+def _non_therapeutic_rows(kg: KnowledgeGraph) -> list[int]:
+    """Rows of the ``targets`` edges whose record says ``therapeutic: false`` (the uncached path)."""
+    code = kg.predicates.index("targets")
+    rows = np.flatnonzero(np.asarray(kg.edge_index[:, 2]) == code).tolist()
+    # the raw records: no provenance objects
+    return [r for r in rows if kg.edge_record(r).get("properties", {}).get("therapeutic", True) is False]
