@@ -125,8 +125,8 @@ def sparql(
     store: StoreOpt = None,
 ) -> None:
     """Run a read-only SPARQL query over the store or an RDF export (prefixes biolink:, tmekg:, rdf:,
-    rdfs:, skos: declared). The store's index is built on the first query after a build (about a
-    minute on the full data) and reused.
+    rdfs:, skos: declared). The store's index is built on the first query after a build (1.5-2 min
+    of CPU on the full data) and reused.
 
     Example: tmekg sparql 'SELECT ?m WHERE { ?m tmekg:category "Metabolite" } LIMIT 5'
     """
@@ -154,7 +154,7 @@ def _ensure_sparql_index(store: Path | None) -> None:
     from tmekg.sparql import ensure_index, index_ready
 
     if not index_ready(store):
-        note = "building the store's SPARQL index (once per build; about a minute on the full data)"
+        note = "building the store's SPARQL index (once per build; 2-4 minutes on the full data)"
         typer.echo(note, err=True)
         with _spinner("indexing"):
             ensure_index(store)
