@@ -495,6 +495,7 @@ def effect_records(table: EffectsTable, version: str) -> Iterator[Node | Edge]:
                 evidence=effect.evidence,
                 status="verified" if effect.evidence or effect.go else "unverified",
                 record=f"{Path(table.path).name}:{effect.line}",
+                evidence_class=EFFECT_TABLE_CLASS,  # the occurs_in edges come from the table, not the GAF
             ),
         )
         yield Node(
