@@ -101,3 +101,30 @@ def test_a_registry_that_cannot_be_written_changes_nothing(
     with pytest.raises(TmekgError, match=r"cannot write .*studies\.json: No space left on device"):
         load_study(_spec(fixtures / "study" / "crosstalk_pseudobulk.csv", fixtures), store=store)
     assert {p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()} == before
+
+
+def test_a_folder_study_is_hashed_by_its_files(tmp_path: Path, fixtures: Path) -> None:
+    """Compass / scFEA / CellPhoneDB outputs are folders: their key hashes every file with its name
+    (opening the folder as a file failed every folder-format `study load`)."""
+    from tmekg.studies import file_sha256
+
+    copy = tmp_path / "compass"
+    shutil.copytree(fixtures / "study" / "compass", copy)
+    assert file_sha256(copy) == file_sha256(fixtures / "study" / "compass")
+    first = sorted(p for p in copy.iterdir() if p.is_file())[0]
+    first.rename(first.with_name("renamed" + first.suffix))
+    assert file_sha256(copy) != file_sha256(fixtures / "study" / "compass")
+
+
+def test_a_folder_study_loads(tmp_path: Path, fixtures: Path) -> None:
+    store = tmp_path / "store"
+    build_store(store=store, kb=fixtures / "study" / "kb_crosstalk")
+    spec = StudySpec(
+        path=str(fixtures / "study" / "compass"),
+        format="compass",
+        study_id="TMEKG:study.flux",
+        map_name="demo",
+        map_file=str(fixtures / "study" / "celltype_map.yaml"),
+    )
+    load_study(spec, store=store)
+    assert [s.study_id for s in list_studies(store)] == ["TMEKG:study.flux"]

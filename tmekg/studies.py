@@ -182,18 +182,27 @@ def load_study(
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a study file's bytes (the registry's content key); unreadable -> LoaderError."""
+    """SHA-256 of a study's bytes (the registry's content key); unreadable -> LoaderError.
+
+    A folder study (Compass, scFEA, CellPhoneDB output folders) hashes every file under it, each
+    preceded by its relative path, in sorted order.
+    """
     import hashlib
 
     from tmekg.errors import LoaderError
 
+    root = Path(path)
     digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    except OSError as exc:
-        raise LoaderError(f"cannot read the study file ({exc.strerror or exc})", path=path) from None
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+    for file in files:
+        if root.is_dir():
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+        try:
+            with open(file, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise LoaderError(f"cannot read the study file ({exc.strerror or exc})", path=file) from None
     return digest.hexdigest()
 
 
