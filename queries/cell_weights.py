@@ -148,9 +148,11 @@ class CellWeights:
 
     @cached_property
     def supply(self) -> np.ndarray:
-        """s(T): per gene, the highest level in a sender cell type."""
-        if not self.senders.any():
-            return np.zeros(self.levels.shape[0])
+        """s(T): per gene, the highest level in a sender cell type; 1 for every gene when no tumour cell
+        type has expression data at all (unknown is not absent: a graph without tumour expression,
+        e.g. built without the curated KB or a study, leaves the sender side neutral)."""
+        if not self.senders.any() or not self.levels[:, self.senders].any():
+            return np.ones(self.levels.shape[0])
         return self.levels[:, self.senders].max(axis=1)
 
     @cached_property

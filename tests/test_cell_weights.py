@@ -127,3 +127,15 @@ def test_explain_names_sender_and_receiver(kg: KnowledgeGraph) -> None:
     assert sum(p["contribution"] for p in doc["paths"]) == pytest.approx(0.595)
     plain = explain(kg, "TT1", "anti-PD-1", config=config(False))
     assert (plain["paths"][0]["sender"], plain["paths"][0]["receiver"]) == (None, None)
+
+
+def test_without_tumour_expression_the_sender_side_is_neutral(tmp_path: Path) -> None:
+    """No expression in any tumour cell type (e.g. a graph without the curated KB or a study): s(T) is
+    unknown, not 0, so W(T, E) = 1 and S(T) = (-1)(+1)(-0.85)(1) = 0.85 (the receiver weight stays)."""
+    kept = [r for r in records() if not (isinstance(r, Edge) and r.object == C1)]
+    write_store(build_records([("test", kept)]), tmp_path / "store")
+    with KnowledgeGraph.open(tmp_path / "store") as graph:
+        scorer = Scorer(graph, config(True))
+        t, k = scorer.hetmat.index(T), scorer.classes.index("anti-PD-1")
+        assert scorer.cells is not None and scorer.cells.supply.tolist() == [1.0] * len(scorer.cells.supply)
+        assert scorer.components().score[t, k] == pytest.approx(0.85)
