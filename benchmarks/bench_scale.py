@@ -36,6 +36,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -158,26 +159,44 @@ def _snapshot(store: Path) -> Path:
 
 
 def phase_rank(store: Path) -> dict[str, float]:
-    """Rank without p-values, with the null built (cold) and read from the cache (warm), then explain."""
+    """Rank without p-values, with the null built (cold) and read from the cache (warm), then explain.
+
+    Each step records wall seconds (``*_s``) and CPU seconds of this process plus its finished children
+    (``*_cpu``: the null's worker processes), so a loaded machine can still be compared.
+    """
     from tmekg.graph import KnowledgeGraph
     from tmekg.queries.rank import explain, rank
 
     out: dict[str, float] = {}
-    start = time.perf_counter()
-    with KnowledgeGraph.open(store) as kg:
-        out["open_s"] = time.perf_counter() - start
-        for label, permutations in (
-            ("rank_no_null_s", 0),
-            ("rank_cold_null_s", None),
-            ("rank_cached_s", None),
-        ):
-            t0 = time.perf_counter()
-            table = rank(kg, "anti-PD-1", None, 20, permutations)
-            out[label] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        explain(kg, str(table["target_id"].iloc[0]), "anti-PD-1")
-        out["explain_s"] = time.perf_counter() - t0
+    clock = _Clock(out)
+    with clock("open"):
+        kg = KnowledgeGraph.open(store)
+    with kg:
+        for label, permutations in (("rank_no_null", 0), ("rank_cold_null", None), ("rank_cached", None)):
+            with clock(label):
+                table = rank(kg, "anti-PD-1", None, 20, permutations)
+        with clock("explain"):
+            explain(kg, str(table["target_id"].iloc[0]), "anti-PD-1")
     return out
+
+
+class _Clock:
+    """Context manager factory recording wall and CPU (self + children) seconds of a step."""
+
+    def __init__(self, out: dict[str, float]) -> None:
+        self.out = out
+
+    @staticmethod
+    def _cpu() -> float:
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    @contextmanager
+    def __call__(self, label: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), self._cpu()
+        yield
+        self.out[f"{label}_s"] = time.perf_counter() - wall
+        self.out[f"{label}_cpu"] = self._cpu() - cpu
 
 
 def run_phase(args: list[str]) -> dict[str, float]:
@@ -193,25 +212,21 @@ def exponent(small: float, large: float, e_small: float, e_large: float) -> floa
     return math.log(large / small) / math.log(e_large / e_small)
 
 
+ROWS = (
+    "nodes", "edges", "store_mib", "build_s", "build_cpu_s", "build_peak_mib", "open_s", "open_cpu",
+    "rank_no_null_s", "rank_no_null_cpu", "rank_cold_null_s", "rank_cold_null_cpu", "rank_cached_s",
+    "rank_cached_cpu", "explain_s", "explain_cpu", "rank_peak_mib",
+)  # fmt: skip
+
+
 def report(one: dict[str, float], big: dict[str, float], scale: int) -> None:
-    """Print the 1x vs Nx table with ratios, growth exponents and targets."""
-    print(f"{'':<18}{'1x':>12}{f'{scale}x':>12}{'ratio':>9}{'exponent':>10}")
-    for key in (
-        "nodes",
-        "edges",
-        "store_mib",
-        "build_s",
-        "build_peak_mib",
-        "open_s",
-        "rank_no_null_s",
-        "rank_cold_null_s",
-        "rank_cached_s",
-        "explain_s",
-        "rank_peak_mib",
-    ):
-        a, b = one[key], big[key]
-        slope = exponent(a, b, one["edges"], big["edges"]) if key.endswith("_s") and a > 0 else float("nan")
-        print(f"{key:<18}{a:>12,.1f}{b:>12,.1f}{b / a:>9.2f}{slope:>10.2f}")
+    """Print the 1x vs Nx table with ratios, growth exponents (for times) and the targets."""
+    print(f"{'':<20}{'1x':>12}{f'{scale}x':>12}{'ratio':>9}{'exponent':>10}")
+    for key in ROWS:
+        a, b = one.get(key, float("nan")), big.get(key, float("nan"))
+        timed = key.endswith(("_s", "_cpu")) and a > 0
+        slope = exponent(a, b, one["edges"], big["edges"]) if timed else float("nan")
+        print(f"{key:<20}{a:>12,.1f}{b:>12,.1f}{b / a if a else float('nan'):>9.2f}{slope:>10.2f}")
     peak = max(big["build_peak_mib"], big["rank_peak_mib"])
     for key, limit, value in (
         ("build_s", TARGETS["build_s"], big["build_s"]),

@@ -53,7 +53,8 @@ def test_no_raw_control_character_reaches_the_terminal(
         names = [doc["node"]["name"]] if command[0] == "show" else [h["name"] for h in doc]
         assert HOSTILE in names  # the data is kept exactly
     else:
-        assert "\\x1b]8;;http://evil\\x07click" in result.output and "\\u202eevil[red]x\\x0dY" in result.output
+        assert "\\x1b]8;;http://evil\\x07click" in result.output
+        assert "\\u202eevil[red]x\\x0dY" in result.output
 
 
 def test_error_messages_escape_what_they_quote(hostile_store: Path) -> None:

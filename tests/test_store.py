@@ -82,7 +82,7 @@ def test_missing_and_damaged_stores(tmp_path: Path, fixtures: Path) -> None:
     store_mod.verify(snap)
     with open(snap / "edges.jsonl", "ab") as handle:
         handle.write(b"x")
-    with pytest.raises(StoreError, match="store damaged: .*edges.jsonl"):
+    with pytest.raises(StoreError, match=r"store damaged: .*edges\.jsonl"):
         KnowledgeGraph.open(tmp_path / "s")
 
 
