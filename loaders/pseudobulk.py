@@ -95,7 +95,9 @@ def _transposed(rows: list[str], cols: list[str], ctx: StudyContext) -> bool:
     return mapped_cols > mapped_rows
 
 
-def _read_h5ad(path: Path, ctx: StudyContext) -> tuple[list[str], list[str], Any, Any]:
+def open_h5ad(path: Path, backed: str | None = None) -> Any:
+    """An AnnData file (``backed="r"``: on disk, read in chunks); a missing package or an unreadable
+    file is a LoaderError naming the file."""
     try:
         import anndata
     except ImportError:
@@ -103,9 +105,13 @@ def _read_h5ad(path: Path, ctx: StudyContext) -> tuple[list[str], list[str], Any
             "reading .h5ad needs the 'anndata' package (pip install anndata)", path=path
         ) from None
     try:
-        adata = anndata.read_h5ad(path)
+        return anndata.read_h5ad(path, backed=backed)
     except (OSError, ValueError, KeyError) as exc:
         raise LoaderError(f"unreadable AnnData file ({exc})", path=path) from None
+
+
+def _read_h5ad(path: Path, ctx: StudyContext) -> tuple[list[str], list[str], Any, Any]:
+    adata = open_h5ad(path)
     genes = _gene_names(adata, ctx, path)
     groupby = ctx.options.get("groupby")
     if groupby:

@@ -29,6 +29,7 @@ import numpy as np
 
 from tmekg.errors import LoaderError
 from tmekg.io import resolve
+from tmekg.loaders.pseudobulk import open_h5ad
 from tmekg.loaders.pseudobulk import records as pseudobulk_records
 from tmekg.loaders.study_common import StudyContext, StudyReport
 from tmekg.model import Edge, Node
@@ -79,25 +80,12 @@ def _scale_note(scale: str) -> str:
 
 def pseudobulk(path: Path, options: dict[str, Any]) -> Pseudobulk:
     """Group means / fractions of ``path`` (see module docstring for the options)."""
-    adata = _open(path)
+    adata = open_h5ad(path, backed="r")
     try:
         return _aggregate(adata, path, options)
     finally:
         if getattr(adata, "file", None) is not None:
             adata.file.close()
-
-
-def _open(path: Path) -> Any:
-    try:
-        import anndata
-    except ImportError:
-        raise LoaderError(
-            "reading .h5ad needs the 'anndata' package (pip install anndata)", path=path
-        ) from None
-    try:
-        return anndata.read_h5ad(path, backed="r")
-    except (OSError, ValueError, KeyError) as exc:
-        raise LoaderError(f"unreadable AnnData file ({exc})", path=path) from None
 
 
 def _aggregate(adata: Any, path: Path, options: dict[str, Any]) -> Pseudobulk:
