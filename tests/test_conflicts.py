@@ -141,8 +141,8 @@ def test_cli_conflicts(store: Path) -> None:
     tsv = runner.invoke(app, ["conflicts", "--store", str(store), "--format", "tsv", "--impact", "anti-PD-1"])
     assert tsv.exit_code == 0, tsv.output
     header, line = tsv.output.strip().splitlines()
-    # the CLI scores with the shipped config: cell-resolved weights, and G2 has no expression evidence, so
-    # its benefit counts at the floor (0.25): moves = 0.4 x 0.25 = 0.1 (tests/test_cell_weights.py)
-    assert header.split("\t")[-2:] == ["moves", "targets"] and line.split("\t")[-2:] == ["0.1", "G2 -0.1"]
+    # the CLI scores with the shipped config (cell-resolved weights): the fixture has no cell types, so no
+    # expression data anywhere and both cell weights are neutral (docs/scoring.md): moves stays 0.4
+    assert header.split("\t")[-2:] == ["moves", "targets"] and line.split("\t")[-2:] == ["0.4", "G2 -0.4"]
     bad = runner.invoke(app, ["rank", "--store", str(store), "--min-grade", "Z", "--permutations", "0"])
     assert bad.exit_code == 1 and "unknown grade 'Z'" in bad.output

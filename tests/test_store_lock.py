@@ -37,8 +37,10 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def _tmekg(tmp_path: Path, *args: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "tmekg", *args]
+    # cwd outside the repo: from the repo root `-m tmekg` would import the source folder tmekg/, which
+    # lacks tmekg.loaders (mapped from loaders/ only by the installed package)
     return subprocess.Popen(
-        cmd, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cmd, env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
