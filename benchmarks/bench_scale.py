@@ -138,10 +138,10 @@ def _rewired(edge: Edge) -> int:
 def phase_build(store: Path, out: Path, scale: int) -> dict[str, float]:
     """Build the scaled graph from the full store's records and write it as a store."""
     from tmekg.build import GraphBuilder
-    from tmekg.store import read_manifest, write_store
+    from tmekg.store import read_manifest, snapshot_dir, write_store
 
     nodes, edges = read_store(store)
-    manifest = read_manifest(_snapshot(store))
+    manifest = read_manifest(snapshot_dir(store))
     start = time.perf_counter()
     builder = GraphBuilder(strict=False)
     builder.add_all(scaled_records(nodes, edges, scale), "synthetic")
@@ -150,12 +150,6 @@ def phase_build(store: Path, out: Path, scale: int) -> dict[str, float]:
     seconds = time.perf_counter() - start
     size = sum(f.stat().st_size for f in snap.iterdir()) / 2**20
     return {"build_s": seconds, "nodes": len(graph.nodes), "edges": len(graph.edges), "store_mib": size}
-
-
-def _snapshot(store: Path) -> Path:
-    from tmekg.store import snapshot_dir
-
-    return snapshot_dir(store)
 
 
 def phase_rank(store: Path) -> dict[str, float]:

@@ -332,7 +332,7 @@ class Scorer:
         """Per gene, the multiplier of its mechanism: ``1 + w_ctx ctx(T)``, or 1 with cell-resolved
         weights (the target's location is then in :attr:`CellWeights.target_weight`)."""
         if self.cells is not None:
-            return np.ones(len(self.context))
+            return np.ones(self.hetmat.size("Gene"))
         return 1.0 + float(self.config["weights"]["context"]) * self.context
 
     def components(self) -> Components:

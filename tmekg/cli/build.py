@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tmekg.cli.common import FormatOpt, StoreOpt
+from tmekg.cli.common import FormatOpt, KbOpt, StoreOpt
 from tmekg.cli.common import check_format as _check_format
 from tmekg.cli.common import domain_errors as _domain_errors
 from tmekg.errors import TmekgError
@@ -23,9 +23,7 @@ def build(
         Path | None,
         typer.Option("--data-dir", help="Folder with one sub-folder per source ($TMEKG_DATA_DIR)."),
     ] = None,
-    kb: Annotated[
-        Path | None, typer.Option("--kb", help="Curated KB folder (default: the shipped one).")
-    ] = None,
+    kb: KbOpt = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="YAML config: {sources: [...], paths: {source: folder}}.")
     ] = None,

@@ -38,6 +38,7 @@ ENVIRONMENT_ERRNOS = frozenset(
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Store directory (default: $TMEKG_STORE or user data dir).")
 ]
+KbOpt = Annotated[Path | None, typer.Option("--kb", help="Curated KB folder (default: the shipped one).")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, tsv or json.")]
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tmekg.cli.common import StoreOpt, spinner
+from tmekg.cli.common import KbOpt, StoreOpt, spinner
 from tmekg.cli.common import domain_errors as _errors
 from tmekg.cli.common import echo as _echo
 from tmekg.cli.common import echo_json as _echo_json
@@ -173,9 +173,7 @@ def study_load(
         typer.Option("--sources", "-s", help="Sources to rebuild with (default: the store's)."),
     ] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Source data folder.")] = None,
-    kb: Annotated[
-        Path | None, typer.Option("--kb", help="Curated KB folder (default: the shipped one).")
-    ] = None,
+    kb: KbOpt = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the load reports (JSON) here.")
     ] = None,
@@ -251,9 +249,7 @@ def study_list(
 def study_remove(
     study_id: Annotated[str, typer.Argument(help="Study id whose files to remove.")],
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Source data folder.")] = None,
-    kb: Annotated[
-        Path | None, typer.Option("--kb", help="Curated KB folder (default: the shipped one).")
-    ] = None,
+    kb: KbOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Remove a study's files from the store and rebuild without them.
