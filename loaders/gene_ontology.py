@@ -13,7 +13,8 @@ What it yields (rules and worked examples in ``docs/immune-layer.md``):
   (+1 / -1) and turns a participation term into a signed one. The term -> effect closure is computed
   once over the ontology, not per gene;
 - ``Gene`` nodes ``HGNC.SYMBOL:<column 3>`` with the column-1 database id (``NCBIGENE`` / ``UNIPROT``) as
-  xref, for the genes that get an edge.
+  xref, for the genes that get an edge, and for every gene with molecular-function annotations the
+  property ``function_class`` (receptor, channel, transporter...: :mod:`tmekg.loaders.go_function`).
 
 ``NOT`` annotations never give an edge and cancel the same gene's annotations to that term and to its
 ``is_a`` / ``part_of`` descendants. Each edge keeps its GO terms and evidence codes (properties) and one
@@ -457,8 +458,12 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
             "GO term below both a positive and a negative regulator of one effect", f"{ambiguous} pairs"
         )
     gaf = resolve(directory / GAF_FILE)
-    edges, genes = _collect(read_gaf(gaf), ontology, closure, table, report)
+    from tmekg.loaders.go_function import FunctionTap, function_spec
+
+    functions = FunctionTap(ontology, function_spec(), report)  # molecular-function classes, same pass
+    edges, genes = _collect(functions(read_gaf(gaf)), ontology, closure, table, report)
     yield from _gene_records(edges, genes, gaf, version)
+    yield from functions.records(version, gaf.name.removesuffix(".gz"))
 
 
 def _check_effect_terms(table: EffectsTable, ontology: Ontology, report: LoadReport) -> None:

@@ -68,7 +68,9 @@ class CrosstalkParams:
     too; ``none``; see :func:`tmekg.queries.crosstalk_expression.combined`); ``currency`` keeps
     currency metabolites and ions (``queries/crosstalk_currency.yaml``); ``colocalisation`` is a
     region x cell type count table whose co-occurrence prior weights the scores
-    (:mod:`tmekg.queries.crosstalk_coloc`).
+    (:mod:`tmekg.queries.crosstalk_coloc`); ``receiver_location`` is the receiver-location rule
+    (``extracellular``: receivers must have a receptor / channel / transporter function, GO classes on
+    the Gene node; ``any``; :func:`tmekg.queries.crosstalk_evidence.receiver_location`).
     """
 
     study: str | None = None
@@ -80,6 +82,7 @@ class CrosstalkParams:
     reference: str = "profiles"
     currency: bool = False
     colocalisation: str | None = None
+    receiver_location: str = "extracellular"
 
     def text(self) -> str:
         """``key=value;...`` form for edge properties."""
@@ -87,7 +90,8 @@ class CrosstalkParams:
         return (
             f"permutations={self.permutations};seed={self.seed};max_set={self.max_set};"
             f"autocrine={str(self.autocrine).lower()};modes={modes};reference={self.reference};"
-            f"currency={str(self.currency).lower()};colocalisation={self.colocalisation or ''}"
+            f"currency={str(self.currency).lower()};colocalisation={self.colocalisation or ''};"
+            f"receiver_location={self.receiver_location}"
         )
 
 
@@ -176,7 +180,7 @@ def _inputs(kg: Any, params: CrosstalkParams) -> _Inputs:
             "no expression evidence in the store: build with hpa-blood or load markers or a pseudobulk "
             "(tmekg study load FILE --format seurat|scanpy|pseudobulk|anndata --study-id ID)"
         )
-    roles = resource_roles(kg)
+    roles = resource_roles(kg, params.receiver_location)
     excluded = set() if params.currency else currency_ids(kg, roles.metabolites())
     coloc = None
     if params.colocalisation:
@@ -465,12 +469,18 @@ def _stored_row(kg: Any, edge: Edge) -> dict[str, Any]:
     }
 
 
-def roles_summary(kg: Any) -> dict[str, Any]:
-    """How many metabolites / genes each resource role has (diagnostics for docs and tests)."""
-    roles = resource_roles(kg)
+def roles_summary(kg: Any, receiver_location: str | None = None) -> dict[str, Any]:
+    """How many metabolites / genes each resource role has (diagnostics for docs and tests).
+
+    ``receivers_kept`` / ``receivers_dropped`` / ``receivers_unknown`` count the receiver genes (sensors
+    and importers) by their receiver-location status.
+    """
+    roles = resource_roles(kg, receiver_location)
     counts: dict[str, int] = defaultdict(int)
     for m in roles.metabolites():
         for mode in MODES:
             p_set, _, r_set = roles.sets(m, mode)
             counts[f"{mode}_evaluable"] += bool(p_set and r_set)
+    for status in roles.location.values():
+        counts[f"receivers_{status}"] += 1
     return {"metabolites": len(roles.metabolites()), **counts}

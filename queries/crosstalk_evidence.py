@@ -64,6 +64,8 @@ class Roles:
     confidence: dict[tuple[str, str], float] = field(default_factory=dict)
     sender_confidence: dict[tuple[str, str], float] = field(default_factory=dict)
     edges: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    location: dict[str, str] = field(default_factory=dict)  # receiver gene -> kept / dropped / unknown
+    not_receiving: set[str] = field(default_factory=set)  # genes the receiver-location rule drops
 
     def metabolites(self) -> set[str]:
         """Metabolites with any resource gene."""
@@ -90,23 +92,25 @@ class Roles:
 
         supply: producers + export-only transporters, minus consumers; receivers = sensors + importers.
         depletion: consumers + import-only transporters, minus producers; receivers = importers.
-        A transporter that can take ``m`` up (import or bidirectional) is never supply evidence, even
-        when a resource lists it as "producing" (MetalinksDB lists MCTs so); a reversible enzyme
-        (listed as both producing and degrading ``m``) counts for the side the mode asks about and
-        is not subtracted.
+        Receivers never include genes the receiver-location rule dropped (``not_receiving``, see
+        :func:`receiver_location`; the sender sides are not affected). A transporter that can take ``m``
+        up (import or bidirectional) is never supply evidence, even when a resource lists it as
+        "producing" (MetalinksDB lists MCTs so); a reversible enzyme (listed as both producing and
+        degrading ``m``) counts for the side the mode asks about and is not subtracted.
         """
         made, used = self.production.get(m, set()), self.consumption.get(m, set())
         reversible = made & used
+        dropped = self.not_receiving
         if mode == "supply":
             return (
                 (made | self.exporters(m)) - self.importers(m),
                 used - reversible,
-                self.sensing.get(m, set()) | self.importers(m),
+                (self.sensing.get(m, set()) | self.importers(m)) - dropped,
             )
         return (
             used | (self.imports.get(m, set()) - self.export.get(m, set())),
             made - reversible - self.importers(m),
-            self.importers(m),
+            self.importers(m) - dropped,
         )
 
     def producer_confidence(self, gene: str, m: str) -> float:
@@ -146,8 +150,12 @@ def _sensing_confidence(edge: Any, weights: dict[str, Any]) -> float:
     return best
 
 
-def resource_roles(kg: Any) -> Roles:
-    """Read every resource edge of the graph into :class:`Roles`."""
+def resource_roles(kg: Any, location: str | None = None) -> Roles:
+    """Read every resource edge of the graph into :class:`Roles`.
+
+    ``location`` is the receiver-location rule (``extracellular`` or ``any``; default from
+    ``queries/crosstalk.yaml`` ``receivers.location.rule``): see :func:`receiver_location`.
+    """
     schema = load_schema()
     names = schema_roles(schema)
     weights = _receiver_weights()
@@ -176,7 +184,49 @@ def resource_roles(kg: Any) -> Roles:
                         best, roles.sender_confidence.get((gene, met), 0.0)
                     )
                 roles.edges[(gene, met)].append(_resource_summary(edge))
+    receivers = {g for genes in roles.sensing.values() for g in genes}
+    for table in (roles.imports, roles.bidirectional):
+        receivers |= {g for genes in table.values() for g in genes}
+    roles.location = receiver_location(kg, receivers, location)
+    roles.not_receiving = {g for g, status in roles.location.items() if status == DROPPED}
     return roles
+
+
+KEPT, DROPPED, UNKNOWN = "kept", "dropped", "unknown"
+RECEIVER_LOCATIONS = ("extracellular", "any")
+
+
+def receiver_location(kg: Any, genes: set[str], rule: str | None = None) -> dict[str, str]:
+    """Receiver-location status of each gene: ``kept``, ``dropped`` or ``unknown``.
+
+    With rule ``extracellular`` a receiver must be able to meet a metabolite another cell released:
+    its Gene node's molecular-function classes (the property ``receivers.location.property``,
+    ``function_class``, written by the gene-ontology loader from GO) must include one of
+    ``receivers.location.classes`` (receptor, channel, transmembrane transporter, cargo receptor,
+    ligand-activated transcription factor). A gene whose classes are all others (an enzyme such as
+    PKM read as the "receiver" of its allosteric activator) is ``dropped``; a gene without the
+    property is ``unknown`` and kept (unknown is not absent). With rule ``any`` every gene is
+    ``kept``.
+
+    Raises
+    ------
+    TmekgError
+        For a rule other than ``extracellular`` / ``any``.
+    """
+    from tmekg.errors import TmekgError
+
+    settings = _receiver_weights()["location"]
+    rule = rule or settings["rule"]
+    if rule not in RECEIVER_LOCATIONS:
+        raise TmekgError(f"unknown receiver location '{rule}' (use one of: {', '.join(RECEIVER_LOCATIONS)})")
+    if rule == "any":
+        return dict.fromkeys(genes, KEPT)
+    wanted = set(settings["classes"])
+    out = {}
+    for gene in genes:
+        classes = kg.node(gene).prop(settings["property"]) if gene in kg else None
+        out[gene] = UNKNOWN if not classes else (KEPT if wanted & set(classes) else DROPPED)
+    return out
 
 
 def _resource_summary(edge: Any) -> dict[str, Any]:

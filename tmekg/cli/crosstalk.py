@@ -35,6 +35,7 @@ STUDY_FORMATS = (
     "scfea",
 )
 REFERENCE_MODES = ("profiles", "all", "none")
+RECEIVER_LOCATIONS = ("extracellular", "any")  # tmekg.queries.crosstalk_evidence.RECEIVER_LOCATIONS
 
 study_app = typer.Typer(
     help="Study outputs (markers, pseudobulk, MEBOCOST, LIANA+, CellPhoneDB, Compass, scFEA) into a store.",
@@ -87,6 +88,15 @@ def crosstalk(
             "--colocalisation", help="Region x cell type count table (CSV/TSV): co-occurrence weight."
         ),
     ] = None,
+    receiver_location: Annotated[
+        str,
+        typer.Option(
+            "--receiver-location",
+            help="extracellular: a receiver gene must be a receptor, channel, transporter or "
+            "ligand-activated TF (GO molecular function; genes without GO data kept); any: every "
+            "sensor/importer.",
+        ),
+    ] = "extracellular",
     figure: Annotated[
         Path | None,
         typer.Option("--figure", help="Also draw a sender x receiver heatmap and a dot plot (.png/.svg)."),
@@ -110,6 +120,7 @@ def crosstalk(
         reference=_choice(reference, REFERENCE_MODES, "reference mode"),
         currency=include_currency,
         colocalisation=str(colocalisation) if colocalisation else None,
+        receiver_location=_choice(receiver_location, RECEIVER_LOCATIONS, "receiver location"),
     )
     with spinner("inferring crosstalk"):
         rows = crosstalk_table(store, sender, receiver, metabolite, top, params, evidence=fmt == "json")

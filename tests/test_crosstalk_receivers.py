@@ -1,0 +1,127 @@
+"""Receiver-location rule: a receiver gene must be able to meet an extracellular metabolite.
+
+Fixture (``tests/fixtures/receiver_location``): a hand-made KB (FBP -> PKM allostery, lactate -> HCAR1 /
+HIF1A / SLC16A1, kynurenine -> AHR / GPR35), a GO subset and a hand-written GAF giving PKM and HIF1A only
+non-receptor functions (pyruvate kinase, DNA-binding transcription factor), HCAR1 a GPCR, AHR a nuclear
+receptor, SLC16A1 a lactate transporter and GPR35 nothing (unknown), and a 4 x 9 pseudobulk.
+Levels are mean / gene maximum; receivers are weighted by confidence (curated 1.0, importer 0.8).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tmekg.graph import KnowledgeGraph
+from tmekg.queries.crosstalk import CrosstalkParams, infer_crosstalk, roles_summary
+from tmekg.queries.crosstalk_evidence import RECEIVER_LOCATIONS, receiver_location, resource_roles
+from tmekg.studies import StudySpec, load_study
+
+ICAF, NEO, TREG, CD8 = "TMEKG:celltype.iCAF", "CL:0001064", "CL:0000815", "CL:0000625"
+FBP, LACTATE, KYN = "HMDB:HMDB0001058", "CHEBI:16651", "HMDB:HMDB0000684"
+# Hand-computed. FBP: S[iCAF] = ALDOA 1; R = PKM (T.Reg 2/2 = 1, CD8 1/2 = 0.5) x 1.0.
+# Lactate: S[Neoplastic] = LDHA 1; R[T.Reg] = max(HIF1A 1 x 1.0, SLC16A1 1 x 0.8), R[CD8] = HCAR1 1 x 1.0.
+# Kynurenine: S[iCAF] = IDO1 1; R[T.Reg] = AHR 1 x 1.0, R[CD8] = GPR35 1 x 1.0 (no GO data: unknown, kept).
+ANY = {
+    (ICAF, FBP, TREG): 1.0,
+    (ICAF, FBP, CD8): 0.5,
+    (NEO, LACTATE, TREG): 1.0,  # HIF1A 1 x 1.0 beats SLC16A1 1 x 0.8
+    (NEO, LACTATE, CD8): 1.0,
+    (ICAF, KYN, TREG): 1.0,
+    (ICAF, KYN, CD8): 1.0,
+}
+# extracellular: PKM and HIF1A dropped -> no FBP row, T.Reg lactate rests on SLC16A1 (0.8).
+EXTRACELLULAR = {
+    (NEO, LACTATE, TREG): 0.8,
+    (NEO, LACTATE, CD8): 1.0,
+    (ICAF, KYN, TREG): 1.0,
+    (ICAF, KYN, CD8): 1.0,
+}
+STATUS = {
+    "HGNC.SYMBOL:PKM": "dropped",
+    "HGNC.SYMBOL:HIF1A": "dropped",
+    "HGNC.SYMBOL:HCAR1": "kept",
+    "HGNC.SYMBOL:SLC16A1": "kept",
+    "HGNC.SYMBOL:AHR": "kept",
+    "HGNC.SYMBOL:GPR35": "unknown",
+}
+
+
+@pytest.fixture(scope="module")
+def store(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tmekg import pipeline
+
+    root = tmp_path_factory.mktemp("xt-recv") / "store"
+    data = fixtures / "receiver_location"
+    kb = data / "kb"
+    pipeline.build_store(store=root, kb=kb, data=data, sources=["tmekg-curated", "gene-ontology"])
+    spec = StudySpec(
+        path=str(data / "pseudobulk.csv"),
+        format="pseudobulk",
+        study_id="TMEKG:study.demo",
+        map_file=str(fixtures / "study" / "celltype_map.yaml"),
+        map_name="demo",
+    )
+    load_study(spec, root, kb=kb, data=data)
+    return root
+
+
+def _scores(kg: KnowledgeGraph, location: str) -> dict[tuple[str, str, str], float]:
+    rows = infer_crosstalk(kg, CrosstalkParams(permutations=0, receiver_location=location))
+    return {(r.sender_id, r.metabolite_id, r.receiver_id): r.score for r in rows}
+
+
+def test_function_class_on_gene_nodes(store: Path) -> None:
+    with KnowledgeGraph.open(store) as kg:
+        assert kg.node("HGNC.SYMBOL:PKM").prop("function_class") == ("other",)  # NOT row ignored
+        ahr = kg.node("HGNC.SYMBOL:AHR").prop("function_class")
+        assert ahr == ("ligand_activated_tf", "signaling_receptor")
+        assert kg.node("HGNC.SYMBOL:GPR35").prop("function_class") is None
+
+
+def test_status_of_each_receiver_gene(store: Path) -> None:
+    with KnowledgeGraph.open(store) as kg:
+        assert resource_roles(kg).location == STATUS
+        assert set(receiver_location(kg, set(STATUS), "any").values()) == {"kept"}
+        assert roles_summary(kg) == {
+            "metabolites": 3,
+            "supply_evaluable": 2,  # lactate, kynurenine (FBP has no receiver left)
+            "depletion_evaluable": 1,  # lactate: SLC16A1 imports
+            "receivers_kept": 3,
+            "receivers_dropped": 2,
+            "receivers_unknown": 1,
+        }
+
+
+def test_scores_with_and_without_the_rule(store: Path) -> None:
+    with KnowledgeGraph.open(store) as kg:
+        assert _scores(kg, "any") == ANY
+        assert _scores(kg, "extracellular") == EXTRACELLULAR
+        default = infer_crosstalk(kg, CrosstalkParams(permutations=0))
+        row = next(r for r in default if (r.metabolite_id, r.receiver_id) == (LACTATE, TREG))
+        assert row.receiver_genes == ["SLC16A1"]
+
+
+def test_unknown_rule_is_an_error(store: Path) -> None:
+    from tmekg.errors import TmekgError
+
+    with KnowledgeGraph.open(store) as kg, pytest.raises(TmekgError, match="receiver location 'cytosol'"):
+        resource_roles(kg, "cytosol")
+
+
+def test_cli_option(store: Path) -> None:
+    from tmekg.cli import app
+    from tmekg.cli.crosstalk import RECEIVER_LOCATIONS as CLI_CHOICES
+
+    assert CLI_CHOICES == RECEIVER_LOCATIONS
+    runner = CliRunner()
+    args = ["crosstalk", "--store", str(store), "--permutations", "0", "--format", "tsv", "--top", "0"]
+    default = runner.invoke(app, args)
+    every = runner.invoke(app, [*args, "--receiver-location", "any"])
+    assert default.exit_code == 0 and every.exit_code == 0, default.output + every.output
+    assert "PKM" not in default.output and "HMDB0001058" not in default.output
+    assert "\tPKM" in every.output
+    bad = runner.invoke(app, [*args, "--receiver-location", "nowhere"])
+    assert bad.exit_code == 1 and "unknown receiver location 'nowhere'" in bad.output
