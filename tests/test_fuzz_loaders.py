@@ -40,6 +40,7 @@ SOURCES = {  # source -> fixture folder (= its folder in a data directory)
     "dgidb": "dgidb",
     "gene-ontology": "gene-ontology",
     "hpa-blood": "hpa-blood",
+    "tcga-paad": "tcga-paad",
 }
 STUDIES = {  # study format -> fixture file or folder under fixtures/study
     "seurat": "seurat_markers.csv",
