@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from tmekg.queries.hetmat import HetMat
 
 
+CHUNK = 1 << 22  # stored levels read at once by CellWeights.acting_at (bounds its temporary arrays)
+
+
 def weight(level: np.ndarray, floor: float) -> np.ndarray:
     """``f + (1 - f) * level`` (levels clipped to [0, 1])."""
     return floor + (1.0 - floor) * np.clip(level, 0.0, 1.0)
@@ -103,9 +106,9 @@ class CellWeights:
         return _max_duplicates(coo, shape)  # parallel edges: the largest level
 
     @cached_property
-    def levels(self) -> np.ndarray:
-        """x(G, c): genes x cell types (dense)."""
-        return self._levels(self.spec.expression).toarray()
+    def levels(self) -> sp.csr_matrix:
+        """x(G, c): genes x cell types (sparse: most genes have no level in most cell types)."""
+        return self._levels(self.spec.expression)
 
     @cached_property
     def effect_cells(self) -> np.ndarray:
@@ -116,18 +119,51 @@ class CellWeights:
         )
 
     @cached_property
-    def acting(self) -> np.ndarray:
-        """a(G, E): genes x effects, the gene's highest level in the effect's cell types."""
-        out = np.zeros((self.levels.shape[0], self.effect_cells.shape[0]))
-        for e, cells in enumerate(self.effect_cells):
-            if cells.any():
-                out[:, e] = self.levels[:, cells].max(axis=1)
+    def acting(self) -> sp.csr_matrix:
+        """a(G, E): genes x effects (sparse), the gene's highest level in the effect's cell types.
+
+        The whole matrix, for inspection; scoring reads only the entries it needs (:meth:`acting_at`).
+        """
+        import scipy.sparse as sp
+
+        genes, effects = self.levels.shape[0], self.effect_cells.shape[0]
+        columns = [
+            self.levels[:, np.flatnonzero(cells)].max(axis=1) if cells.any() else sp.csr_matrix((genes, 1))
+            for cells in self.effect_cells
+        ]
+        return sp.hstack(columns, format="csr") if columns else sp.csr_matrix((genes, effects))
+
+    def acting_at(self, genes: np.ndarray, effects: np.ndarray) -> np.ndarray:
+        """a(G, E) of the pairs ``(genes[i], effects[i])``: each gene's highest level among the cell
+        types of the effect paired with it, read from the gene's sparse row of levels (0 where none)."""
+        genes, effects = np.asarray(genes, dtype=np.int64), np.asarray(effects, dtype=np.int64)
+        out = np.zeros(len(genes))
+        counts = np.diff(self.levels.indptr)[genes]  # stored levels of each pair's gene
+        bounds = np.searchsorted(np.cumsum(counts), np.arange(1, counts.sum() // CHUNK + 1) * CHUNK)
+        for part in np.split(np.arange(len(genes)), np.unique(bounds)):
+            out[part] = self._acting_pairs(genes[part], effects[part], counts[part])
+        return out
+
+    def _acting_pairs(self, genes: np.ndarray, effects: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """:meth:`acting_at` on one chunk of pairs (``counts``: stored levels of each pair's gene)."""
+        levels, out = self.levels, np.zeros(len(genes))
+        pair = np.repeat(np.arange(len(genes)), counts)
+        if not len(pair):
+            return out
+        starts = np.cumsum(counts) - counts  # where each pair's levels begin in ``pair``
+        entry = np.arange(len(pair)) + np.repeat(levels.indptr[genes] - starts, counts)  # in levels.data
+        inside = self.effect_cells[effects[pair], levels.indices[entry]]
+        values = np.where(inside, levels.data[entry], 0.0)
+        some = counts > 0
+        out[some] = np.maximum.reduceat(values, starts[some])
         return out
 
     @cached_property
     def measured(self) -> np.ndarray:
         """Per effect: True when some gene has an expression level in one of its cell types."""
-        has_data = self.levels.max(axis=0) > 0
+        levels = self.levels
+        has_data = np.zeros(levels.shape[1], dtype=bool)
+        has_data[levels.indices[levels.data > 0]] = True
         return (self.effect_cells & has_data[None, :]).any(axis=1)
 
     @cached_property
@@ -151,14 +187,23 @@ class CellWeights:
         """s(T): per gene, the highest level in a sender cell type; 1 for every gene when no tumour cell
         type has expression data at all (unknown is not absent: a graph without tumour expression,
         e.g. built without the curated KB or a study, leaves the sender side neutral)."""
-        if not self.senders.any() or not self.levels[:, self.senders].any():
-            return np.ones(self.levels.shape[0])
-        return self.levels[:, self.senders].max(axis=1)
+        genes = self.levels.shape[0]
+        if not self.senders.any():
+            return np.ones(genes)
+        sent = self.levels[:, np.flatnonzero(self.senders)]
+        if not sent.count_nonzero():
+            return np.ones(genes)
+        return sent.max(axis=1).toarray().ravel()
 
     @cached_property
-    def target_weight(self) -> np.ndarray:
-        """W(T, E): genes x effects."""
-        return weight(np.maximum(self.supply[:, None], self.acting), self.spec.floor)
+    def target_weight(self) -> TargetWeight:
+        """W(T, E), read per gene (``target_weight[T]``: over all effects) or per entry
+        (``target_weight[T, E]``); never stored as a genes x effects array (:class:`TargetWeight`)."""
+        return TargetWeight(self)
+
+    def target_weight_at(self, genes: np.ndarray, effects: np.ndarray) -> np.ndarray:
+        """W(T, E) of the pairs ``(genes[i], effects[i])``."""
+        return weight(np.maximum(self.supply[genes], self.acting_at(genes, effects)), self.spec.floor)
 
     def receptor_factors(self) -> np.ndarray:
         """Per edge row: rho(R, E) on Gene -> ImmuneEffect edges of measured effects, else 1."""
@@ -168,7 +213,7 @@ class CellWeights:
         rows = np.flatnonzero((hm.category_of[s] == "Gene") & (hm.category_of[o] == "ImmuneEffect"))
         genes, effects = hm.local[s[rows]], hm.local[o[rows]]
         measured = self.measured[effects]
-        factors[rows[measured]] = weight(self.acting[genes[measured], effects[measured]], self.spec.floor)
+        factors[rows[measured]] = weight(self.acting_at(genes[measured], effects[measured]), self.spec.floor)
         return factors
 
     def sender_cell(self, gene: int) -> str | None:
@@ -180,9 +225,27 @@ class CellWeights:
         return self._best_cell(gene, self.effect_cells[effect])
 
     def _best_cell(self, gene: int, allowed: np.ndarray) -> str | None:
-        values = np.where(allowed, self.levels[gene], 0.0)
+        values = np.where(allowed, self.levels[gene].toarray().ravel(), 0.0)
         best = int(values.argmax()) if len(values) else 0
         return self.hm.ids["CellType"][best] if len(values) and values[best] > 0 else None
+
+
+class TargetWeight:
+    """W(T, E) on demand: ``[T]`` gives one gene's weights over all effects, ``[T, E]`` one entry.
+
+    A genes x effects array would hold a weight for every pair (never 0: at least the floor), and the
+    scorer needs it only where the benefit has paths (:meth:`CellWeights.target_weight_at`).
+    """
+
+    def __init__(self, cells: CellWeights) -> None:
+        self.cells = cells
+
+    def __getitem__(self, key: int | tuple[int, int]) -> Any:
+        if isinstance(key, tuple):
+            gene, effect = key
+            return self.cells.target_weight_at(np.array([gene]), np.array([effect]))[0]
+        effects = self.cells.effect_cells.shape[0]
+        return self.cells.target_weight_at(np.full(effects, int(key)), np.arange(effects))
 
 
 def _with_subtypes(cells: np.ndarray, parents: np.ndarray) -> np.ndarray:
