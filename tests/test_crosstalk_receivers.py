@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from tmekg.graph import KnowledgeGraph
 from tmekg.queries.crosstalk import CrosstalkParams, infer_crosstalk, roles_summary
-from tmekg.queries.crosstalk_evidence import RECEIVER_LOCATIONS, receiver_location, resource_roles
+from tmekg.queries.crosstalk_evidence import RECEIVER_LOCATIONS, Roles, receiver_location, resource_roles
 from tmekg.studies import StudySpec, load_study
 
 ICAF, NEO, TREG, CD8 = "TMEKG:celltype.iCAF", "CL:0001064", "CL:0000815", "CL:0000625"
@@ -125,3 +125,44 @@ def test_cli_option(store: Path) -> None:
     assert "\tPKM" in every.output
     bad = runner.invoke(app, [*args, "--receiver-location", "nowhere"])
     assert bad.exit_code == 1 and "unknown receiver location 'nowhere'" in bad.output
+
+
+# -- real data: the full build (GO molecular functions of every receiver gene) -------------------------------
+KEEP = {  # metabolite (name) -> mode -> receiver genes that must stay
+    "adenosine": {"supply": {"ADORA2A", "ADORA2B"}},
+    "prostaglandin E2": {"supply": {"PTGER2", "PTGER4"}},
+    "(S)-lactic acid": {"supply": {"HCAR1", "SLC16A1", "GPR132"}, "depletion": {"SLC16A1"}},
+    "L-kynurenine": {"supply": {"AHR"}},
+    "1-acyl-sn-glycerol 3-phosphate": {"supply": {"LPAR1", "LPAR2"}},
+    "L-arginine": {"depletion": {"SLC7A1"}},
+    "L-glutamine": {"depletion": {"SLC1A5", "SLC38A2"}},
+}
+
+
+def _receivers(kg: KnowledgeGraph, roles: Roles, name: str, mode: str) -> set[str]:
+    return {g.split(":", 1)[1] for g in roles.sets(kg.resolve(name).id, mode)[2]}
+
+
+def test_full_build_keeps_receptors_and_importers(full_build: tuple) -> None:
+    _, kg = full_build
+    roles = resource_roles(kg)
+    for name, modes in KEEP.items():
+        for mode, genes in modes.items():
+            assert genes <= _receivers(kg, roles, name, mode), (name, mode)
+    status = {g.split(":", 1)[1]: s for g, s in roles.location.items()}
+    assert {status[g] for ms in KEEP.values() for gs in ms.values() for g in gs} == {"kept"}
+    assert status["PPARG"] == "kept"  # nuclear receptor of fatty acids (membrane-permeant ligands)
+
+
+def test_full_build_drops_intracellular_allostery(full_build: tuple) -> None:
+    _, kg = full_build
+    roles, every = resource_roles(kg), resource_roles(kg, "any")
+    fbp = "HMDB:HMDB0001058"  # fructose 1,6-bisphosphate -> PKM (WikiPathways WP4628 "activates")
+    assert "PKM" in _receivers(kg, every, fbp, "supply")
+    assert "PKM" not in _receivers(kg, roles, fbp, "supply")
+    lactate = _receivers(kg, roles, "(S)-lactic acid", "supply")
+    assert "HIF1A" not in lactate and "HIF1A" in _receivers(kg, every, "(S)-lactic acid", "supply")
+    counts = {s: sum(v == s for v in roles.location.values()) for s in ("kept", "dropped", "unknown")}
+    assert counts["dropped"] < 0.15 * len(roles.location) and counts["unknown"] < 0.01 * len(roles.location)
+    dropped = {g.split(":", 1)[1] for g in roles.not_receiving}
+    assert {"PKM", "HIF1A", "FABP4", "COPB1"} <= dropped  # enzyme, TF, cytosolic lipid carrier, COPI coat
