@@ -358,6 +358,7 @@ def _evidence(inputs: _Inputs, hit: _Hit, s_genes: list[str], r_genes: list[str]
             {
                 **best[(g, hit.receiver)].as_dict(),
                 "confidence": inputs.roles.receiver_confidence(g, hit.metabolite),
+                "location": inputs.roles.location.get(g),  # kept (GO function class) or unknown
             }
             for g in r_genes
         ],

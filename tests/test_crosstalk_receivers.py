@@ -102,6 +102,11 @@ def test_scores_with_and_without_the_rule(store: Path) -> None:
         default = infer_crosstalk(kg, CrosstalkParams(permutations=0))
         row = next(r for r in default if (r.metabolite_id, r.receiver_id) == (LACTATE, TREG))
         assert row.receiver_genes == ["SLC16A1"]
+        assert [e["location"] for e in row.evidence["receiver"]] == ["kept"]
+        gpr35 = next(r for r in default if (r.metabolite_id, r.receiver_id) == (KYN, CD8))
+        assert [(e["gene"], e["location"]) for e in gpr35.evidence["receiver"]] == [
+            ("HGNC.SYMBOL:GPR35", "unknown")
+        ]
 
 
 def test_unknown_rule_is_an_error(store: Path) -> None:
