@@ -21,7 +21,9 @@ somewhere in PDAC tumour or stroma", whichever cell the immune effect happens in
 ``f`` is the floor (config, default 0.25): genes without expression evidence count at a quarter.
 
 Everything is computed from the (possibly permuted) matrices of the scorer, so the permutation null
-sees the same rule.
+sees the same rule. Levels and ``a(G, E)`` are kept sparse, and ``W`` and ``rho`` are computed only at
+the entries the scorer needs (the benefit's nonzeros, the Gene -> ImmuneEffect edges): ``W`` is never
+below the floor, so a genes x effects array of it would be dense (docs/scaling.md).
 
 >>> import numpy as np
 >>> round(float(weight(np.array([0.0, 0.6]), 0.25)[1]), 2)
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from tmekg.queries.hetmat import HetMat
 
 
-CHUNK = 1 << 22  # stored levels read at once by CellWeights.acting_at (bounds its temporary arrays)
+CHUNK = 1 << 20  # stored levels read at once by CellWeights.acting_at (bounds its temporary arrays)
 
 
 def weight(level: np.ndarray, floor: float) -> np.ndarray:
