@@ -64,6 +64,7 @@ class CellSpec:
     subclass: str  # metapath CellType -> CellType (subtype -> parent)
     observed: str  # metapath CellType -> Context (cell types present in the tumour)
     compartments: tuple[str, ...]  # sender compartments (tumour, stroma)
+    sender_classes: tuple[str, ...] = ()  # compartments that must all be measured for s(T) to count
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> CellSpec | None:
@@ -78,6 +79,7 @@ class CellSpec:
             subclass=str(spec["subclass"]),
             observed=str(spec["observed"]),
             compartments=tuple(config["context"]["compartments"]),
+            sender_classes=tuple(spec.get("sender_classes") or ()),
         )
 
 
@@ -186,16 +188,23 @@ class CellWeights:
 
     @cached_property
     def supply(self) -> np.ndarray:
-        """s(T): per gene, the highest level in a sender cell type; 1 for every gene when no tumour cell
-        type has expression data at all (unknown is not absent: a graph without tumour expression,
-        e.g. built without the curated KB or a study, leaves the sender side neutral)."""
+        """s(T): per gene, the highest level in a sender cell type; 1 for every gene when the tumour's
+        cell types are not all measured (unknown is not absent): no sender has expression data, or a
+        compartment of ``sender_classes`` (neoplastic, stromal, immune) has no sender with data. A
+        malignant-cell profile alone (e.g. TCGA purity regression) cannot tell that a gene is absent
+        from the tumour: TAMs, MDSCs or CAFs may make it."""
         genes = self.levels.shape[0]
         if not self.senders.any():
             return np.ones(genes)
-        sent = self.levels[:, np.flatnonzero(self.senders)]
-        if not sent.count_nonzero():
+        columns = np.flatnonzero(self.senders)
+        sent = self.levels[:, columns]
+        measured = {self._compartment(columns[j]) for j in np.flatnonzero(sent.getnnz(axis=0))}
+        if not measured or not set(self.spec.sender_classes) <= measured:
             return np.ones(genes)
         return sent.max(axis=1).toarray().ravel()
+
+    def _compartment(self, cell: int) -> str | None:
+        return self.hm.kg.node(self.hm.ids["CellType"][cell]).prop("compartment")
 
     @cached_property
     def target_weight(self) -> TargetWeight:

@@ -87,9 +87,17 @@ def check_mechanism_config(config: Mapping[str, Any], schema: Schema) -> None:
             raise ScoringError(f"scoring config: {field}.reason: say why these paths are not mechanism")
         if not (rule.get("categories") or rule.get("predicates")):
             raise ScoringError(f"scoring config: {field}: names no category and no predicate")
+    _check_sender_classes(config, schema)
     prefix = (config.get("candidates") or {}).get("identified_by")
     if prefix is not None and prefix not in schema.prefixes:
         raise ScoringError(f"scoring config: candidates.identified_by: unknown id prefix '{prefix}'")
+
+
+def _check_sender_classes(config: Mapping[str, Any], schema: Schema) -> None:
+    """``cell_resolved.sender_classes`` must be values of the CellType ``compartment`` enum."""
+    classes = (config.get("cell_resolved") or {}).get("sender_classes") or []
+    known = dict.fromkeys(schema.categories["CellType"].properties["compartment"].values or ())
+    _check_names(classes, known, "cell_resolved.sender_classes", "compartment")
 
 
 def _check_names(names: Any, known: Mapping[str, Any], field: str, kind: str) -> None:

@@ -83,9 +83,16 @@ def kg(tmp_path_factory: pytest.TempPathFactory):
         yield graph
 
 
-def config(enabled: bool) -> dict:
+def config(enabled: bool, sender_classes: tuple[str, ...] = ("neoplastic",)) -> dict:
+    """The fixture measures tumour expression in neoplastic cells only: ``sender_classes`` says which
+    compartments must be measured for s(T) to count (default config: neoplastic, stromal, immune)."""
     base = default_config()
-    cells = {**base["cell_resolved"], "enabled": enabled, "floor": 0.25}
+    cells = {
+        **base["cell_resolved"],
+        "enabled": enabled,
+        "floor": 0.25,
+        "sender_classes": list(sender_classes),
+    }
     return {**base, "damping": 0.5, "grade_weights": None, "cell_resolved": cells}
 
 
@@ -139,3 +146,38 @@ def test_without_tumour_expression_the_sender_side_is_neutral(tmp_path: Path) ->
         t, k = scorer.hetmat.index(T), scorer.classes.index("anti-PD-1")
         assert scorer.cells is not None and scorer.cells.supply.tolist() == [1.0] * len(scorer.cells.supply)
         assert scorer.components().score[t, k] == pytest.approx(0.85)
+
+
+def test_sender_side_needs_every_sender_compartment_measured(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    """Default ``sender_classes`` (neoplastic, stromal, immune): the fixture measures only neoplastic
+    cells, so a gene absent from them may still be made by CAFs or TAMs: s(T) is unknown -> neutral,
+    W(T, E) = 1 and S(T) = 0.85. Adding a CAF (stromal) and a TAM observed in PDAC (immune) with any
+    expression turns the sender side on: s(T) = 0.6, S(T) = 0.595 again."""
+    assert default_config()["cell_resolved"]["sender_classes"] == ["neoplastic", "stromal", "immune"]
+    full = config(True, ("neoplastic", "stromal", "immune"))
+    scorer = Scorer(kg, full)
+    t, k = scorer.hetmat.index(T), scorer.classes.index("anti-PD-1")
+    assert scorer.cells is not None and scorer.cells.supply[t] == 1.0
+    assert scorer.components().score[t, k] == pytest.approx(0.85)
+    caf, tam, pdac = "CL:0002553", "CL:0000890", "TMEKG:context.PDAC"
+    more = [
+        Node(caf, "CellType", "fibroblast", properties=(("compartment", "stromal"),), provenance=P),
+        Node(tam, "CellType", "macrophage", properties=(("compartment", "immune"),), provenance=P),
+        Node(pdac, "Context", "PDAC", properties=(("kind", "tumour_type"),), provenance=P),
+        Edge(tam, "observed_in", pdac, P),
+        Edge(PD1, "expressed_in", caf, _scored(0.3)),
+        Edge(PD1, "expressed_in", tam, _scored(0.3)),
+    ]
+    write_store(build_records([("test", records() + more)]), tmp_path / "store")
+    with KnowledgeGraph.open(tmp_path / "store") as graph:
+        scorer = Scorer(graph, full)
+        t = scorer.hetmat.index(T)
+        assert scorer.cells is not None and scorer.cells.supply[t] == pytest.approx(0.6)
+        assert scorer.components().score[t, scorer.classes.index("anti-PD-1")] == pytest.approx(0.595)
+
+
+def test_unknown_sender_class_is_a_config_error(kg: KnowledgeGraph) -> None:
+    from tmekg.queries.scoring import ScoringError
+
+    with pytest.raises(ScoringError, match=r"cell_resolved\.sender_classes: unknown compartment 'tumour'"):
+        Scorer(kg, config(True, ("tumour",)))
