@@ -70,7 +70,10 @@ class CrosstalkParams:
     region x cell type count table whose co-occurrence prior weights the scores
     (:mod:`tmekg.queries.crosstalk_coloc`); ``receiver_location`` is the receiver-location rule
     (``extracellular``: receivers must have a receptor / channel / transporter function, GO classes on
-    the Gene node; ``any``; :func:`tmekg.queries.crosstalk_evidence.receiver_location`).
+    the Gene node; ``any``; :func:`tmekg.queries.crosstalk_evidence.receiver_location`);
+    ``sender_direction`` is the sender-direction rule (``gem``: the genome-scale model's reactions
+    decide the direction of the production / consumption claims they know; ``off``;
+    :mod:`tmekg.queries.crosstalk_direction`).
     """
 
     study: str | None = None
@@ -83,6 +86,7 @@ class CrosstalkParams:
     currency: bool = False
     colocalisation: str | None = None
     receiver_location: str = "extracellular"
+    sender_direction: str = "gem"
 
     def text(self) -> str:
         """``key=value;...`` form for edge properties."""
@@ -91,7 +95,7 @@ class CrosstalkParams:
             f"permutations={self.permutations};seed={self.seed};max_set={self.max_set};"
             f"autocrine={str(self.autocrine).lower()};modes={modes};reference={self.reference};"
             f"currency={str(self.currency).lower()};colocalisation={self.colocalisation or ''};"
-            f"receiver_location={self.receiver_location}"
+            f"receiver_location={self.receiver_location};sender_direction={self.sender_direction}"
         )
 
 
@@ -180,7 +184,7 @@ def _inputs(kg: Any, params: CrosstalkParams) -> _Inputs:
             "no expression evidence in the store: build with hpa-blood or load markers or a pseudobulk "
             "(tmekg study load FILE --format seurat|scanpy|pseudobulk|anndata --study-id ID)"
         )
-    roles = resource_roles(kg, params.receiver_location)
+    roles = resource_roles(kg, params.receiver_location, params.sender_direction)
     excluded = set() if params.currency else currency_ids(kg, roles.metabolites())
     coloc = None
     if params.colocalisation:
@@ -470,13 +474,18 @@ def _stored_row(kg: Any, edge: Edge) -> dict[str, Any]:
     }
 
 
-def roles_summary(kg: Any, receiver_location: str | None = None) -> dict[str, Any]:
+def roles_summary(
+    kg: Any, receiver_location: str | None = None, sender_direction: str | None = None
+) -> dict[str, Any]:
     """How many metabolites / genes each resource role has (diagnostics for docs and tests).
 
     ``receivers_kept`` / ``receivers_dropped`` / ``receivers_unknown`` count the receiver genes (sensors
-    and importers) by their receiver-location status.
+    and importers) by their receiver-location status. With the sender-direction rule ``gem`` the
+    counts of :func:`tmekg.queries.crosstalk_direction.apply_directions` follow (``producers_demoted``,
+    ``consumers_demoted``, ``producers_promoted``, ``consumers_promoted``, ``senders_confirmed``,
+    ``senders_reversed``, ``senders_unknown``: (gene, metabolite) pairs).
     """
-    roles = resource_roles(kg, receiver_location)
+    roles = resource_roles(kg, receiver_location, sender_direction)
     counts: dict[str, int] = defaultdict(int)
     for m in roles.metabolites():
         for mode in MODES:
@@ -484,4 +493,4 @@ def roles_summary(kg: Any, receiver_location: str | None = None) -> dict[str, An
             counts[f"{mode}_evaluable"] += bool(p_set and r_set)
     for status in roles.location.values():
         counts[f"receivers_{status}"] += 1
-    return {"metabolites": len(roles.metabolites()), **counts}
+    return {"metabolites": len(roles.metabolites()), **counts, **roles.direction_counts}

@@ -66,6 +66,10 @@ class Roles:
     edges: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     location: dict[str, str] = field(default_factory=dict)  # receiver gene -> kept / dropped / unknown
     not_receiving: set[str] = field(default_factory=set)  # genes the receiver-location rule drops
+    # sender-direction rule (queries/crosstalk_direction.py): (gene, metabolite) production / consumption
+    # claim -> confirmed / reversed / unknown by the genome-scale model, and what the rule changed
+    direction: dict[tuple[str, str], str] = field(default_factory=dict)
+    direction_counts: dict[str, int] = field(default_factory=dict)
 
     def metabolites(self) -> set[str]:
         """Metabolites with any resource gene."""
@@ -150,12 +154,18 @@ def _sensing_confidence(edge: Any, weights: dict[str, Any]) -> float:
     return best
 
 
-def resource_roles(kg: Any, location: str | None = None) -> Roles:
+def resource_roles(kg: Any, location: str | None = None, direction: str | None = None) -> Roles:
     """Read every resource edge of the graph into :class:`Roles`.
 
     ``location`` is the receiver-location rule (``extracellular`` or ``any``; default from
     ``queries/crosstalk.yaml`` ``receivers.location.rule``): see :func:`receiver_location`.
+    ``direction`` is the sender-direction rule (``gem`` or ``off``; default ``senders.direction.rule``):
+    with ``gem`` the genome-scale model's reactions decide the direction of the production /
+    consumption claims they know (:mod:`tmekg.queries.crosstalk_direction`).
     """
+    from tmekg.queries import crosstalk_direction as cd
+
+    direction = cd.check_rule(direction)
     schema = load_schema()
     names = schema_roles(schema)
     weights = _receiver_weights()
@@ -189,6 +199,9 @@ def resource_roles(kg: Any, location: str | None = None) -> Roles:
         receivers |= {g for genes in table.values() for g in genes}
     roles.location = receiver_location(kg, receivers, location)
     roles.not_receiving = {g for g, status in roles.location.items() if status == DROPPED}
+    if direction == "gem":
+        claimed = {g for table in (roles.production, roles.consumption) for gs in table.values() for g in gs}
+        roles.direction_counts = cd.apply_directions(roles, cd.gem_directions(kg, claimed))
     return roles
 
 

@@ -19,6 +19,9 @@ from tmekg.queries.crosstalk import CrosstalkParams, infer_crosstalk, roles_summ
 from tmekg.queries.crosstalk_evidence import RECEIVER_LOCATIONS, Roles, receiver_location, resource_roles
 from tmekg.studies import StudySpec, load_study
 
+DIRECTION_COUNTS = ("producers_demoted", "consumers_demoted", "producers_promoted", "consumers_promoted")
+DIRECTION_COUNTS += ("senders_confirmed", "senders_reversed")
+
 ICAF, NEO, TREG, CD8 = "TMEKG:celltype.iCAF", "CL:0001064", "CL:0000815", "CL:0000625"
 FBP, LACTATE, KYN = "HMDB:HMDB0001058", "CHEBI:16651", "HMDB:HMDB0000684"
 # Hand-computed. FBP: S[iCAF] = ALDOA 1; R = PKM (T.Reg 2/2 = 1, CD8 1/2 = 0.5) x 1.0.
@@ -92,6 +95,8 @@ def test_status_of_each_receiver_gene(store: Path) -> None:
             "receivers_kept": 3,
             "receivers_dropped": 2,
             "receivers_unknown": 1,
+            **dict.fromkeys(DIRECTION_COUNTS, 0),
+            "senders_unknown": 3,  # ALDOA, LDHA, IDO1: no Human-GEM reactions in this store
         }
 
 

@@ -36,6 +36,7 @@ STUDY_FORMATS = (
 )
 REFERENCE_MODES = ("profiles", "all", "none")
 RECEIVER_LOCATIONS = ("extracellular", "any")  # tmekg.queries.crosstalk_evidence.RECEIVER_LOCATIONS
+SENDER_DIRECTIONS = ("gem", "off")  # tmekg.queries.crosstalk_direction.SENDER_DIRECTIONS
 
 study_app = typer.Typer(
     help="Study outputs (markers, pseudobulk, MEBOCOST, LIANA+, CellPhoneDB, Compass, scFEA) into a store.",
@@ -97,6 +98,14 @@ def crosstalk(
             "sensor/importer.",
         ),
     ] = "extracellular",
+    sender_direction: Annotated[
+        str,
+        typer.Option(
+            "--sender-direction",
+            help="gem: where Human-GEM's reactions know a gene-metabolite pair, their direction decides "
+            "whether the gene is a producer or a consumer; off: resource claims as listed.",
+        ),
+    ] = "gem",
     figure: Annotated[
         Path | None,
         typer.Option("--figure", help="Also draw a sender x receiver heatmap and a dot plot (.png/.svg)."),
@@ -121,6 +130,7 @@ def crosstalk(
         currency=include_currency,
         colocalisation=str(colocalisation) if colocalisation else None,
         receiver_location=_choice(receiver_location, RECEIVER_LOCATIONS, "receiver location"),
+        sender_direction=_choice(sender_direction, SENDER_DIRECTIONS, "sender direction"),
     )
     with spinner("inferring crosstalk"):
         rows = crosstalk_table(store, sender, receiver, metabolite, top, params, evidence=fmt == "json")

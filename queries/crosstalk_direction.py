@@ -1,0 +1,171 @@
+"""Sender direction from the genome-scale model: which way a gene's reactions turn a metabolite.
+
+Resources disagree with biochemistry about direction: MEBOCOST's HMDB enzyme table lists DHCR24
+(24-dehydrocholesterol reductase, desmosterol -> cholesterol) as a *producer* of desmosterol,
+MetalinksDB lists APRT (adenine + PRPP -> AMP) as a producer of adenine. The graph holds the
+reactions of a genome-scale model (Human-GEM): ``Gene -catalyzes-> Reaction -has_input /
+has_output-> Metabolite`` with the Reaction's ``reversible`` flag. Where that model knows a
+(gene, metabolite) pair, it decides the direction of the resource's claim (``queries/crosstalk.yaml``
+``senders.direction``, docs/crosstalk.md "Sender direction"):
+
+* a gene **makes** ``m`` if one of its reactions has ``m`` as output, or is reversible with ``m`` on
+  either side; it **uses** ``m`` if one has ``m`` as input, or is reversible;
+* reactions with ``m`` on both sides (transports between compartments) say nothing about ``m``;
+* a production claim on a pair the model knows but that the gene never makes is moved to consumption
+  (and the reverse); pairs the model does not know keep the resource's claim.
+
+Predicates are found by their schema endpoints and signs (``Gene -> Reaction``; ``Reaction ->
+Metabolite`` with sign -1 input, +1 output), not by name.
+
+>>> MAKES | USES == BOTH
+True
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from tmekg.errors import TmekgError
+from tmekg.schema import load_schema
+
+MAKES, USES = 1, 2
+BOTH = MAKES | USES
+SENDER_DIRECTIONS = ("gem", "off")
+CONFIRMED, REVERSED, UNKNOWN = "confirmed", "reversed", "unknown"
+
+
+def settings() -> dict[str, Any]:
+    """The ``senders.direction`` section of ``queries/crosstalk.yaml``."""
+    from tmekg.queries.crosstalk_expression import config
+
+    return config()["senders"]["direction"]
+
+
+def check_rule(rule: str | None) -> str:
+    """The rule to use (``rule`` or the configured default).
+
+    Raises
+    ------
+    TmekgError
+        For a rule other than ``gem`` / ``off``.
+    """
+    rule = rule or settings()["rule"]
+    if rule not in SENDER_DIRECTIONS:
+        raise TmekgError(f"unknown sender direction '{rule}' (use one of: {', '.join(SENDER_DIRECTIONS)})")
+    return rule
+
+
+def _predicates() -> tuple[list[str], list[str], list[str]]:
+    """(Gene -> Reaction, Reaction -> Metabolite input, Reaction -> Metabolite output) predicate names."""
+    schema = load_schema()
+    gene, rxn, met = (schema.category(c).name for c in ("Gene", "Reaction", "Metabolite"))
+    catalysis, inputs, outputs = [], [], []
+    for name, p in schema.predicates.items():
+        if (p.subject, p.object) == ((gene,), (rxn,)):
+            catalysis.append(name)
+        elif (p.subject, p.object) == ((rxn,), (met,)) and not p.sign_from:
+            {-1: inputs, 1: outputs}.get(p.sign, []).append(name)
+    return catalysis, inputs, outputs
+
+
+def _reaction_sides(kg: Any, sources: set[str], inputs: list[str], outputs: list[str]) -> dict[str, tuple]:
+    """Reaction id -> (input metabolites, output metabolites), from edges of ``sources`` only."""
+    sides: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for side, predicates in ((0, inputs), (1, outputs)):
+        for predicate in predicates:
+            for edge in kg.edges(predicate):
+                if any(p.source in sources for p in edge.provenance):
+                    sides[edge.subject][side].add(edge.object)
+    return dict(sides)
+
+
+def gem_directions(kg: Any, genes: set[str] | None = None) -> dict[tuple[str, str], int]:
+    """``(gene, metabolite) -> MAKES | USES`` bits from the model's reactions (see module docstring).
+
+    Only reactions whose input/output edges come from ``senders.direction.sources`` (Human-GEM)
+    count; a reaction without the ``reversible`` property (``senders.direction.reversible``) is
+    read as irreversible, left to right. ``genes`` restricts the genes read (default: all).
+    """
+    conf = settings()
+    catalysis, inputs, outputs = _predicates()
+    sides = _reaction_sides(kg, set(conf["sources"]), inputs, outputs)
+    reversible: dict[str, bool] = {}
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for predicate in catalysis:
+        for edge in kg.edges(predicate):
+            rxn = edge.object
+            if rxn not in sides or (genes is not None and edge.subject not in genes):
+                continue
+            if rxn not in reversible:
+                reversible[rxn] = bool(kg.node(rxn).prop(conf["reversible"]))
+            ins, outs = sides[rxn]
+            for m in ins ^ outs:  # on both sides: a transport, no net change of m
+                bits = BOTH if reversible[rxn] else (MAKES if m in outs else USES)
+                out[(edge.subject, m)] |= bits
+    return dict(out)
+
+
+def apply_directions(roles: Any, directions: dict[tuple[str, str], int]) -> dict[str, int]:
+    """Move the production / consumption claims of ``roles`` that the model contradicts.
+
+    A production claim on a pair the model knows without ``MAKES`` moves to consumption; a
+    consumption claim without ``USES`` moves to production. ``roles.direction`` records each claimed
+    pair's status (``confirmed``, ``reversed``, ``unknown``), and the resource-edge summaries of a
+    reversed pair say so (``sender_direction``).
+
+    Returns
+    -------
+    dict
+        ``producers_demoted`` / ``consumers_demoted``: claims removed from that role;
+        ``producers_promoted`` / ``consumers_promoted``: pairs added to that role (not already in
+        it); ``senders_confirmed`` / ``senders_unknown``: claimed pairs the model confirms / does
+        not know.
+    """
+    counts: Counter[str] = Counter()
+    moves = []
+    for role, wanted, other in (("production", MAKES, "consumption"), ("consumption", USES, "production")):
+        for m, genes in getattr(roles, role).items():
+            for g in genes:
+                bits = directions.get((g, m))
+                status = UNKNOWN if bits is None else (CONFIRMED if bits & wanted else REVERSED)
+                if roles.direction.get((g, m)) != REVERSED:
+                    roles.direction[(g, m)] = status
+                if status == REVERSED:
+                    moves.append((role, other, g, m))
+    for role, other, g, m in moves:
+        getattr(roles, role)[m].discard(g)
+        counts[f"{_NOUN[role]}_demoted"] += 1
+        if g not in getattr(roles, other)[m]:
+            getattr(roles, other)[m].add(g)
+            counts[f"{_NOUN[other]}_promoted"] += 1
+        _mark(roles.edges.get((g, m), []), role)
+    for status in roles.direction.values():
+        counts[f"senders_{status}"] += 1
+    return {k: counts[k] for k in _COUNT_KEYS}
+
+
+_COUNT_KEYS = (
+    "producers_demoted",
+    "consumers_demoted",
+    "producers_promoted",
+    "consumers_promoted",
+    "senders_confirmed",
+    "senders_reversed",
+    "senders_unknown",
+)
+
+
+_NOUN = {"production": "producers", "consumption": "consumers"}
+
+
+def _mark(summaries: list[dict[str, Any]], role: str) -> None:
+    """Flag the resource edges of a reversed pair whose claim was ``role``."""
+    from tmekg.queries.crosstalk_evidence import schema_roles
+
+    predicates = set(schema_roles(load_schema())[role])
+    for item in summaries:
+        if item["predicate"] in predicates:
+            item["sender_direction"] = f"{REVERSED}: genome-scale model " + (
+                "uses only" if role == "production" else "makes only"
+            )

@@ -1,0 +1,150 @@
+"""Sender-direction rule: where Human-GEM knows a gene-metabolite pair, its reactions decide the direction.
+
+Fixture (``tests/fixtures/sender_direction``): a hand-made KB whose production / consumption claims are
+partly wrong (DHCR24 "produces" desmosterol, APRT "produces" adenine, PTGS2 "degrades" prostaglandin
+H2), seven Human-GEM reactions in the real spreadsheet layout (``human-gem/_make_xlsx.py``: DHCR24 uses
+desmosterol, DHCR7 makes it, APRT uses adenine, MTAP makes it, PNP reversible, PTGS2 makes PGH2,
+SLC29A3 moves adenine between compartments) and a 4 x 10 pseudobulk. Levels are mean / gene maximum:
+DHCR24 Neoplastic 1; DHCR7 iCAF 1, Neoplastic 0.5; APRT Neoplastic 1; MTAP, PNP, PTGS2 iCAF 1;
+HPRT1 Neoplastic 1, iCAF 0.5; NR1H2 T.Reg 1, CD8 0.5; SLC29A3 T.Reg 1; TBXA2R CD8 1. Curated edges
+have sender confidence 1.0; receivers: curated sensors 1.0, the importer SLC29A3 0.8. Supply mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tmekg.graph import KnowledgeGraph
+from tmekg.queries.crosstalk import CrosstalkParams, infer_crosstalk, roles_summary
+from tmekg.queries.crosstalk_direction import BOTH, MAKES, SENDER_DIRECTIONS, USES, gem_directions
+from tmekg.queries.crosstalk_evidence import resource_roles
+from tmekg.studies import StudySpec, load_study
+
+ICAF, NEO, TREG, CD8 = "TMEKG:celltype.iCAF", "CL:0001064", "CL:0000815", "CL:0000625"
+DES, ADE, PGH2 = "CHEBI:17737", "CHEBI:16708", "CHEBI:15554"
+# Hand-computed, S = max(0, mean pos - mean neg), R = max receiver level x confidence.
+# off: desmosterol pos {DHCR24, DHCR7}: S[Neo] = (1 + 0.5)/2 = 0.75, S[iCAF] = (0 + 1)/2 = 0.5;
+#      R[T.Reg] = NR1H2 1, R[CD8] = 0.5.
+#      adenine pos {APRT, MTAP, PNP, HPRT1} (SLC29A3 imports: not supply): S[Neo] = (1 + 1)/4 = 0.5,
+#      S[iCAF] = (1 + 1 + 0.5)/4 = 0.625; R[T.Reg] = SLC29A3 1 x 0.8.
+#      PGH2 has no producer: no row.
+OFF = {
+    (NEO, DES, TREG): 0.75,
+    (NEO, DES, CD8): 0.375,
+    (ICAF, DES, TREG): 0.5,
+    (ICAF, DES, CD8): 0.25,
+    (NEO, ADE, TREG): 0.4,
+    (ICAF, ADE, TREG): 0.5,
+}
+# gem: DHCR24 -> consumer: S[Neo] = max(0, 0.5 - 1) = 0, S[iCAF] = 1 - 0 = 1.
+#      APRT -> consumer: S[Neo] = max(0, 1/3 - 1) = 0, S[iCAF] = (1 + 1 + 0.5)/3 - 0 = 5/6; x 0.8 = 2/3.
+#      PTGS2 -> producer: S[iCAF] = 1, R[CD8] = TBXA2R 1.
+GEM = {
+    (ICAF, DES, TREG): 1.0,
+    (ICAF, DES, CD8): 0.5,
+    (ICAF, ADE, TREG): pytest.approx(2 / 3),
+    (ICAF, PGH2, CD8): 1.0,
+}
+
+
+@pytest.fixture(scope="module")
+def store(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tmekg import pipeline
+
+    root = tmp_path_factory.mktemp("xt-direction") / "store"
+    data = fixtures / "sender_direction"
+    kb = data / "kb"
+    pipeline.build_store(store=root, kb=kb, data=data, sources=["tmekg-curated", "human-gem"])
+    spec = StudySpec(
+        path=str(data / "pseudobulk.csv"),
+        format="pseudobulk",
+        study_id="TMEKG:study.demo",
+        map_file=str(fixtures / "study" / "celltype_map.yaml"),
+        map_name="demo",
+    )
+    load_study(spec, root, kb=kb, data=data)
+    return root
+
+
+def _scores(kg: KnowledgeGraph, direction: str) -> dict[tuple[str, str, str], float]:
+    params = CrosstalkParams(permutations=0, modes=("supply",), sender_direction=direction)
+    return {(r.sender_id, r.metabolite_id, r.receiver_id): r.score for r in infer_crosstalk(kg, params)}
+
+
+def test_directions_from_the_model(store: Path) -> None:
+    with KnowledgeGraph.open(store) as kg:
+        bits = gem_directions(kg)
+    assert bits[("HGNC.SYMBOL:DHCR24", DES)] == USES
+    assert bits[("HGNC.SYMBOL:DHCR7", DES)] == MAKES
+    assert bits[("HGNC.SYMBOL:APRT", ADE)] == USES
+    assert bits[("HGNC.SYMBOL:MTAP", ADE)] == MAKES
+    assert bits[("HGNC.SYMBOL:PNP", ADE)] == BOTH  # reversible reaction
+    assert bits[("HGNC.SYMBOL:PTGS2", PGH2)] == MAKES
+    assert ("HGNC.SYMBOL:SLC29A3", ADE) not in bits  # adenine on both sides: a transport, no direction
+    assert ("HGNC.SYMBOL:HPRT1", ADE) not in bits  # no HPRT1 reaction in the model
+
+
+def test_claims_moved_and_counted(store: Path) -> None:
+    with KnowledgeGraph.open(store) as kg:
+        roles, off = resource_roles(kg), resource_roles(kg, direction="off")
+        summary, summary_off = roles_summary(kg), roles_summary(kg, sender_direction="off")
+    sym = lambda genes: {g.split(":", 1)[1] for g in genes}  # noqa: E731
+    assert sym(off.production[DES]) == {"DHCR24", "DHCR7"} and not off.consumption[DES]
+    assert sym(roles.production[DES]) == {"DHCR7"} and sym(roles.consumption[DES]) == {"DHCR24"}
+    assert sym(roles.production[ADE]) == {"MTAP", "PNP", "HPRT1", "SLC29A3"}
+    assert sym(roles.consumption[ADE]) == {"APRT"}
+    assert sym(roles.production[PGH2]) == {"PTGS2"} and not roles.consumption[PGH2]
+    assert roles.direction[("HGNC.SYMBOL:HPRT1", ADE)] == "unknown"
+    assert roles.direction[("HGNC.SYMBOL:PNP", ADE)] == "confirmed"
+    marked = [e for e in roles.edges[("HGNC.SYMBOL:DHCR24", DES)] if "sender_direction" in e]
+    assert [(e["predicate"], e["sender_direction"]) for e in marked] == [
+        ("produces", "reversed: genome-scale model uses only")
+    ]
+    common = {"metabolites": 3, "receivers_unknown": 3, "depletion_evaluable": 1}  # no GO data
+    assert summary == {
+        **common,
+        "supply_evaluable": 3,
+        "producers_demoted": 2,  # DHCR24 / desmosterol, APRT / adenine
+        "consumers_demoted": 1,  # PTGS2 / PGH2
+        "producers_promoted": 1,  # PTGS2
+        "consumers_promoted": 2,  # DHCR24, APRT
+        "senders_confirmed": 3,  # DHCR7, MTAP, PNP
+        "senders_reversed": 3,
+        "senders_unknown": 2,  # HPRT1, SLC29A3 (a transport reaction only)
+    }
+    assert summary_off == {**common, "supply_evaluable": 2}
+
+
+def test_scores_before_and_after(store: Path) -> None:
+    with KnowledgeGraph.open(store) as kg:
+        assert _scores(kg, "off") == OFF
+        assert _scores(kg, "gem") == GEM
+        default = infer_crosstalk(kg, CrosstalkParams(permutations=0, modes=("supply",)))
+    assert {(r.sender_id, r.metabolite_id, r.receiver_id) for r in default} == set(GEM)
+    row = next(r for r in default if r.metabolite_id == DES and r.receiver_id == TREG)
+    assert row.sender_genes == ["DHCR7"]
+
+
+def test_unknown_rule_is_an_error(store: Path) -> None:
+    from tmekg.errors import TmekgError
+
+    with KnowledgeGraph.open(store) as kg, pytest.raises(TmekgError, match="sender direction 'reverse'"):
+        resource_roles(kg, direction="reverse")
+
+
+def test_cli_option(store: Path) -> None:
+    from tmekg.cli import app
+    from tmekg.cli.crosstalk import SENDER_DIRECTIONS as CLI_CHOICES
+
+    assert CLI_CHOICES == SENDER_DIRECTIONS
+    runner = CliRunner()
+    args = ["crosstalk", "--store", str(store), "--permutations", "0", "--format", "tsv", "--top", "0"]
+    default = runner.invoke(app, [*args, "--mode", "supply"])
+    off = runner.invoke(app, [*args, "--mode", "supply", "--sender-direction", "off"])
+    assert default.exit_code == 0 and off.exit_code == 0, default.output + off.output
+    assert "DHCR24" not in default.output and "DHCR24" in off.output
+    bad = runner.invoke(app, [*args, "--sender-direction", "sideways"])
+    assert bad.exit_code == 1 and "unknown sender direction 'sideways'" in bad.output
