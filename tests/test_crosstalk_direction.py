@@ -148,3 +148,35 @@ def test_cli_option(store: Path) -> None:
     assert "DHCR24" not in default.output and "DHCR24" in off.output
     bad = runner.invoke(app, [*args, "--sender-direction", "sideways"])
     assert bad.exit_code == 1 and "unknown sender direction 'sideways'" in bad.output
+
+
+# -- real data: the full build (Human-GEM reactions against MEBOCOST / MetalinksDB / CellPhoneDB claims) ----
+def _genes(table: dict, m: str) -> set[str]:
+    return {g.split(":", 1)[1] for g in table.get(m, set())}
+
+
+def test_full_build_directions(full_build: tuple) -> None:
+    _, kg = full_build
+    roles, off = resource_roles(kg), resource_roles(kg, direction="off")
+    # desmosterol: MEBOCOST's HMDB table lists DHCR24 (desmosterol -> cholesterol, MAR01526) as a producer
+    assert "DHCR24" in _genes(off.production, DES)
+    assert "DHCR24" not in _genes(roles.production, DES) and "DHCR24" in _genes(roles.consumption, DES)
+    assert "DHCR7" in _genes(roles.production, DES)  # 7-dehydrodesmosterol -> desmosterol (MAR01519)
+    assert roles.direction[("HGNC.SYMBOL:DHCR24", DES)] == "reversed"
+    # adenine: APRT salvages it (adenine + PRPP -> AMP); MTAP releases it from methylthioadenosine
+    assert "APRT" in _genes(off.production, ADE) and "APRT" not in _genes(roles.production, ADE)
+    assert "APRT" in _genes(roles.consumption, ADE) and "MTAP" in _genes(roles.production, ADE)
+    # prostaglandin H2: MEBOCOST lists the cyclooxygenases as degraders too; Human-GEM: they make it
+    assert {"PTGS1", "PTGS2"} <= _genes(off.consumption, PGH2)
+    assert not {"PTGS1", "PTGS2"} & _genes(roles.consumption, PGH2)
+    assert {"PTGS1", "PTGS2"} <= _genes(roles.production, PGH2)
+    nicotinate = "CHEBI:15940"  # NAPRT turns nicotinate into its mononucleotide: a consumer
+    assert "NAPRT" in _genes(off.production, nicotinate) and "NAPRT" in _genes(roles.consumption, nicotinate)
+    adenosine, kynurenine = "CHEBI:16335", "CHEBI:16946"
+    assert roles.direction[("HGNC.SYMBOL:NT5E", adenosine)] == "confirmed"
+    assert roles.direction[("HGNC.SYMBOL:IDO1", kynurenine)] == "unknown"  # model: IDO1 -> formylkynurenine
+    assert "IDO1" in _genes(roles.production, kynurenine)  # unknown pairs keep the resource's claim
+    counts = roles.direction_counts
+    known = counts["senders_confirmed"] + counts["senders_reversed"]
+    assert 100 < counts["producers_demoted"] < 1000 and 100 < counts["consumers_demoted"] < 1000
+    assert counts["senders_reversed"] < 0.1 * known  # the model mostly agrees with the resources
