@@ -94,7 +94,9 @@ def scorer(tmp_path_factory: pytest.TempPathFactory):
     write_store(build_records([("test", records())]), store)
     base = default_config()
     config = {**base, "damping": 0.5, "grade_weights": None}
-    config["cell_resolved"] = {**base["cell_resolved"], "enabled": True, "floor": 0.25}
+    # the fixture measures tumour expression in neoplastic cells only (sender side on for them)
+    cells = {**base["cell_resolved"], "enabled": True, "floor": 0.25, "sender_classes": ["neoplastic"]}
+    config["cell_resolved"] = cells
     with KnowledgeGraph.open(store) as graph:
         yield Scorer(graph, config)
 
