@@ -34,3 +34,23 @@ def demo_context(fixtures: Path, study: str = "TMEKG:study.demo", **kwargs: Any)
     from tmekg.loaders.study_common import StudyContext, load_celltype_map
 
     return StudyContext(study, load_celltype_map("demo", fixtures / "study" / "celltype_map.yaml"), **kwargs)
+
+
+def kb_source_pseudobulk_store(fixtures: Path, root: Path, folder: str, source: str) -> Path:
+    """A store of ``fixtures/<folder>``: its curated ``kb``, one public ``source`` read from the folder,
+    and its ``pseudobulk.csv`` loaded as study ``TMEKG:study.demo`` (map ``demo``)."""
+    from tmekg import pipeline
+    from tmekg.studies import StudySpec, load_study
+
+    data = fixtures / folder
+    kb = data / "kb"
+    pipeline.build_store(store=root, kb=kb, data=data, sources=["tmekg-curated", source])
+    spec = StudySpec(
+        path=str(data / "pseudobulk.csv"),
+        format="pseudobulk",
+        study_id="TMEKG:study.demo",
+        map_file=str(fixtures / "study" / "celltype_map.yaml"),
+        map_name="demo",
+    )
+    load_study(spec, root, kb=kb, data=data)
+    return root

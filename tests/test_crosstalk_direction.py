@@ -15,13 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from study_helpers import kb_source_pseudobulk_store
 from typer.testing import CliRunner
 
 from tmekg.graph import KnowledgeGraph
 from tmekg.queries.crosstalk import CrosstalkParams, infer_crosstalk, roles_summary
 from tmekg.queries.crosstalk_direction import BOTH, MAKES, SENDER_DIRECTIONS, USES, gem_directions
 from tmekg.queries.crosstalk_evidence import resource_roles
-from tmekg.studies import StudySpec, load_study
 
 ICAF, NEO, TREG, CD8 = "TMEKG:celltype.iCAF", "CL:0001064", "CL:0000815", "CL:0000625"
 DES, ADE, PGH2 = "CHEBI:17737", "CHEBI:16708", "CHEBI:15554"
@@ -52,21 +52,8 @@ GEM = {
 
 @pytest.fixture(scope="module")
 def store(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tmekg import pipeline
-
     root = tmp_path_factory.mktemp("xt-direction") / "store"
-    data = fixtures / "sender_direction"
-    kb = data / "kb"
-    pipeline.build_store(store=root, kb=kb, data=data, sources=["tmekg-curated", "human-gem"])
-    spec = StudySpec(
-        path=str(data / "pseudobulk.csv"),
-        format="pseudobulk",
-        study_id="TMEKG:study.demo",
-        map_file=str(fixtures / "study" / "celltype_map.yaml"),
-        map_name="demo",
-    )
-    load_study(spec, root, kb=kb, data=data)
-    return root
+    return kb_source_pseudobulk_store(fixtures, root, "sender_direction", "human-gem")
 
 
 def _scores(kg: KnowledgeGraph, direction: str) -> dict[tuple[str, str, str], float]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from study_helpers import kb_source_pseudobulk_store
 from typer.testing import CliRunner
 
 from tmekg.graph import KnowledgeGraph
 from tmekg.queries.crosstalk import CrosstalkParams, infer_crosstalk, roles_summary
 from tmekg.queries.crosstalk_evidence import RECEIVER_LOCATIONS, Roles, receiver_location, resource_roles
-from tmekg.studies import StudySpec, load_study
 
 DIRECTION_COUNTS = ("producers_demoted", "consumers_demoted", "producers_promoted", "consumers_promoted")
 DIRECTION_COUNTS += ("senders_confirmed", "senders_reversed")
@@ -54,21 +54,8 @@ STATUS = {
 
 @pytest.fixture(scope="module")
 def store(fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tmekg import pipeline
-
     root = tmp_path_factory.mktemp("xt-recv") / "store"
-    data = fixtures / "receiver_location"
-    kb = data / "kb"
-    pipeline.build_store(store=root, kb=kb, data=data, sources=["tmekg-curated", "gene-ontology"])
-    spec = StudySpec(
-        path=str(data / "pseudobulk.csv"),
-        format="pseudobulk",
-        study_id="TMEKG:study.demo",
-        map_file=str(fixtures / "study" / "celltype_map.yaml"),
-        map_name="demo",
-    )
-    load_study(spec, root, kb=kb, data=data)
-    return root
+    return kb_source_pseudobulk_store(fixtures, root, "receiver_location", "gene-ontology")
 
 
 def _scores(kg: KnowledgeGraph, location: str) -> dict[tuple[str, str, str], float]:
