@@ -155,15 +155,7 @@ def _frame(path: Path) -> Any:
     from tmekg.io import read_frame
 
     options = {"sep": "\t", "dtype": str, "keep_default_na": False, "quoting": 3, "skip_blank_lines": False}
-    frame = read_frame(path, "HPA blood table", **options)
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing:
-        raise LoaderError(
-            f"missing column(s) {', '.join(missing)}; found {list(frame.columns)[:12]}",
-            path=path,
-            line=1,
-            field=missing[0],
-        )
+    frame = read_frame(path, "HPA blood table", COLUMNS, **options)
     frame = frame[list(COLUMNS)].fillna("")
     frame["line"] = frame.index + 2
     blank = (frame[list(COLUMNS)] == "").all(axis=1)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tmekg.errors import LoaderError
-from tmekg.io import packaged_yaml
+from tmekg.io import packaged_yaml, resolve
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
 SOURCE = "tcga-paad"
@@ -114,8 +114,8 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
 
     cfg = settings()
     version = get_source(SOURCE).version
-    fractions = read_fractions(_file(directory, cfg.samples_file), cfg, report)
-    table = read_counts(_file(directory, cfg.counts_file), cfg, list(fractions.index), report)
+    fractions = read_fractions(resolve(directory / cfg.samples_file), cfg, report)
+    table = read_counts(resolve(directory / cfg.counts_file), cfg, list(fractions.index), report)
     fit, se = regress(cpm(table.counts), fractions.to_numpy())
     k = cfg.compartments.index(cfg.emit)
     yield Node(
@@ -128,14 +128,6 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
     yield from expression_records(table, fit[k], se[k], cfg, version, report)
 
 
-def _file(directory: Path, name: str) -> Path:
-    """``name`` or its ``.gz`` in ``directory``."""
-    for candidate in (name, f"{name}.gz"):
-        if (directory / candidate).is_file():
-            return directory / candidate
-    raise LoaderError(f"file not found (also looked for {name}.gz)", path=directory / name)
-
-
 def read_fractions(path: Path, cfg: Settings, report: LoadReport) -> Any:
     """Samples x compartments fractions (``rest`` = 1 - the others), samples with every fraction only.
 
@@ -146,8 +138,8 @@ def read_fractions(path: Path, cfg: Settings, report: LoadReport) -> Any:
 
     from tmekg.io import read_frame
 
-    frame = read_frame(path, "sample table", sep="\t", dtype=str, keep_default_na=False, quoting=3)
-    _need_columns(frame, [cfg.id_column, *cfg.fractions.values()], path)
+    required = [cfg.id_column, *cfg.fractions.values()]
+    frame = read_frame(path, "sample table", required, sep="\t", dtype=str, keep_default_na=False, quoting=3)
     frame.index = frame.index + 2  # physical line numbers (header = 1)
     out = pd.DataFrame(index=frame[cfg.id_column].str.strip())
     for name, column in cfg.fractions.items():
@@ -161,18 +153,8 @@ def read_fractions(path: Path, cfg: Settings, report: LoadReport) -> Any:
     return out
 
 
-def _need_columns(frame: Any, columns: list[str], path: Path) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        found = list(frame.columns)[:8]
-        raise LoaderError(
-            f"missing column(s) {', '.join(missing)}; found {found}", path=path, line=1, field=missing[0]
-        )
-
-
 def _fraction_column(frame: Any, column: str, path: Path) -> Any:
     """The column as floats (blank, NA, NaN -> missing); non-numeric or outside [0, 1] is an error."""
-    import numpy as np
     import pandas as pd
 
     text = frame[column].str.strip()
@@ -182,7 +164,7 @@ def _fraction_column(frame: Any, column: str, path: Path) -> Any:
     if bad.any():
         line = int(bad.idxmax())
         raise LoaderError(f"not a fraction in [0, 1]: '{text[line]}'", path=path, line=line, field=column)
-    return value.to_numpy(dtype=float) if len(value) else np.zeros(0)
+    return value.to_numpy(dtype=float)
 
 
 def _check_sum(fractions: Any, lines: Any, cfg: Settings, path: Path) -> None:
@@ -215,8 +197,7 @@ def read_counts(path: Path, cfg: Settings, samples: list[str], report: LoadRepor
     """
     from tmekg.io import read_frame
 
-    frame = read_frame(path, "counts table", sep="\t", quoting=3)
-    _need_columns(frame, [cfg.gene_column], path)
+    frame = read_frame(path, "counts table", [cfg.gene_column], sep="\t", quoting=3)
     present = [s for s in samples if s in frame.columns]
     for sample in sorted(set(samples) - set(present)):
         report.skip("sample not in the counts table", sample)
@@ -243,12 +224,15 @@ def _count_matrix(frame: Any, samples: list[str], path: Path) -> Any:
         if bad.any():
             i = int(bad.argmax())
             raise LoaderError(f"not a count: '{column.iloc[i]}'", path=path, line=i + 2, field=sample)
+        if not value.sum():
+            raise LoaderError("the sample has no counts at all", path=path, line=1, field=sample)
         out[:, j] = value
     return out
 
 
 def cpm(counts: Any) -> Any:
-    """Samples x genes counts per million of each sample's total.
+    """Samples x genes counts per million of each sample's total (:func:`read_counts` has already
+    named the file and column of a sample without counts; this guard is for direct callers).
 
     >>> import numpy as np
     >>> cpm(np.array([[1.0, 3.0], [3.0, 1.0]])).tolist()

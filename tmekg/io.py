@@ -14,7 +14,7 @@ import contextvars
 import csv
 import gzip
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -333,16 +333,30 @@ def _header(
     if found is None:
         raise LoaderError("empty file (no header line)", path=path, line=1)
     header = [h.strip() for h in found]
+    hint = "" if delimiter in "".join(header) or len(header) > 1 else " (wrong delimiter?)"
+    require_columns(header, required, path, handle.line, hint)
+    return header
+
+
+def require_columns(
+    header: list[str], required: Iterable[str], path: Path, line: int = 1, hint: str = ""
+) -> None:
+    """Raise :class:`LoaderError` naming the first of ``required`` missing from ``header`` (file, line,
+    field), with the other missing ones and the first 12 columns found.
+
+    >>> require_columns(["gene", "S1"], ["gene", "S2"], Path("x.tsv"))
+    Traceback (most recent call last):
+    ...
+    tmekg.errors.LoaderError: x.tsv:1: field 'S2': missing column(s) S2; found ['gene', 'S1']
+    """
     missing = [c for c in required if c not in header]
     if missing:
-        hint = "" if delimiter in "".join(header) or len(header) > 1 else " (wrong delimiter?)"
         raise LoaderError(
             f"missing column(s) {', '.join(missing)}{hint}; found {header[:12]}",
             path=path,
-            line=handle.line,
+            line=line,
             field=missing[0],
         )
-    return header
 
 
 def _fitted(row: list[str], header: list[str], handle: TextLines, path: Path, pad_short: bool) -> list[str]:
@@ -357,13 +371,14 @@ def _fitted(row: list[str], header: list[str], handle: TextLines, path: Path, pa
 
 
 # -- pandas tables -------------------------------------------------------------------------------------
-def read_frame(path: str | Path, what: str = "table", **options: Any) -> Any:
+def read_frame(path: str | Path, what: str = "table", required: Iterable[str] = (), **options: Any) -> Any:
     """``pandas.read_csv(path, **options)`` with the checks of :class:`TextLines` first.
 
     The file is scanned line by line (UTF-8, NUL bytes, line length, a gzip stream cut short) so a bad
     byte is reported at its line, then parsed; parser errors, an empty file and a last line cut short
-    (pandas would pad it with NaN) raise :class:`LoaderError` naming the file. The rows read are noted
-    in the :func:`file_ledger`. ``what`` names the kind of table in messages.
+    (pandas would pad it with NaN) raise :class:`LoaderError` naming the file, as does a column of
+    ``required`` missing from the header (:func:`require_columns`). The rows read are noted in the
+    :func:`file_ledger`. ``what`` names the kind of table in messages.
     """
     import pandas as pd
 
@@ -379,6 +394,7 @@ def read_frame(path: str | Path, what: str = "table", **options: Any) -> Any:
         raise LoaderError(f"unreadable {what} ({exc})", path=p) from None
     if scan and not scan[2].ended_with_newline and scan[2].line > 1:
         _check_last_line(scan[0], scan[1], options.get("sep", options.get("delimiter", ",")), p, scan[2].line)
+    require_columns([str(c) for c in frame.columns], required, p)
     note_rows(p, len(frame))
     return frame
 

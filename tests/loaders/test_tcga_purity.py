@@ -137,6 +137,17 @@ def test_bad_count_names_line_and_sample(tmp_path: Path) -> None:
     assert "not a count: '-3'" in str(err.value) and (err.value.line, err.value.field) == (3, "S3")
 
 
+def test_sample_without_counts_names_its_column(tmp_path: Path) -> None:
+    folder = write_fixture(tmp_path)
+    lines = [line.split("\t") for line in (folder / CFG.counts_file).read_text().splitlines()]
+    for row in lines[1:]:
+        row[5] = "0"  # column 5 is sample S5
+    (folder / CFG.counts_file).write_text("\n".join("\t".join(row) for row in lines) + "\n")
+    with pytest.raises(LoaderError, match="no counts at all") as err:
+        records(folder)
+    assert (err.value.line, err.value.field) == (1, "S5")
+
+
 def test_missing_column_and_too_few_samples(tmp_path: Path) -> None:
     folder = write_fixture(tmp_path)
     text = (folder / CFG.samples_file).read_text().replace(LEUKO, "leukocytes")
