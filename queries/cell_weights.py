@@ -174,12 +174,16 @@ class CellWeights:
     def senders(self) -> np.ndarray:
         """Per cell type: True for cell types of the tumour: tumour/stromal compartments, cell types
         observed in a tumour context (MDSCs, TAMs, Tregs ...) and Cell Ontology subtypes of those."""
-        cells = self.hm.ids["CellType"]
-        tumour = np.array(
-            [self.hm.kg.node(c).prop("compartment") in self.spec.compartments for c in cells], dtype=bool
-        )
+        tumour = np.isin(self.compartments, self.spec.compartments)
         observed = np.asarray(self._levels(self.spec.observed, binary=True).sum(axis=1)).ravel() > 0
         return tumour | _with_subtypes(observed, self.parents)
+
+    @cached_property
+    def compartments(self) -> np.ndarray:
+        """Per cell type: its ``compartment`` property (None when unset)."""
+        return np.array(
+            [self.hm.kg.node(c).prop("compartment") for c in self.hm.ids["CellType"]], dtype=object
+        )
 
     @cached_property
     def parents(self) -> np.ndarray:
@@ -198,13 +202,10 @@ class CellWeights:
             return np.ones(genes)
         columns = np.flatnonzero(self.senders)
         sent = self.levels[:, columns]
-        measured = {self._compartment(columns[j]) for j in np.flatnonzero(sent.getnnz(axis=0))}
+        measured = set(self.compartments[columns[sent.getnnz(axis=0) > 0]])
         if not measured or not set(self.spec.sender_classes) <= measured:
             return np.ones(genes)
         return sent.max(axis=1).toarray().ravel()
-
-    def _compartment(self, cell: int) -> str | None:
-        return self.hm.kg.node(self.hm.ids["CellType"][cell]).prop("compartment")
 
     @cached_property
     def target_weight(self) -> TargetWeight:
