@@ -37,6 +37,46 @@ def test_chebi_and_hmdb_forms_merge_into_one_node() -> None:
     assert graph.aliases["HMDB:HMDB0000190"] == "CHEBI:16651"
 
 
+def _met(curie: str, name: str, *xrefs: str, source: str = "a") -> Node:
+    return Node(curie, "Metabolite", name, xrefs=xrefs, provenance=prov(source))
+
+
+def test_bridge_ids_join_nodes_only_when_unambiguous() -> None:
+    """KEGG / LIPID MAPS ids (``bridge_on``) join a ChEBI node (Human-GEM), an HMDB node (MEBOCOST) and a
+    KEGG-id node (WikiPathways) of one compound, and an edge on the KEGG id follows; a KEGG id on two
+    ChEBI entries (palmitoyl-CoA, pantetheine) or on two HMDB entries joins nothing."""
+    kegg = "KEGG.COMPOUND:C00332"
+    records = [
+        ("gem", [_met("CHEBI:15345", "acetoacetyl-CoA", kegg, source="gem")]),
+        ("mebo", [_met("HMDB:HMDB0001484", "Acetoacetyl-CoA", kegg, source="mebo")]),
+        (
+            "wp",
+            [_met(kegg, "Acetoacetyl-CoA", source="wp"), _met("LIPIDMAPS:LMFA03010003", "PGE2", source="wp")],
+        ),
+        ("gem2", [_met("CHEBI:15551", "prostaglandin E2", "LIPIDMAPS:LMFA03010003", source="gem2")]),
+        ("gem3", [_met("CHEBI:15525", "palmitoyl-CoA", "KEGG.COMPOUND:C00154", source="gem3")]),
+        ("gem4", [_met("CHEBI:16753", "pantetheine", "KEGG.COMPOUND:C00154", source="gem4")]),
+        ("m1", [_met("HMDB:HMDB0001269", "Methylmalonyl-CoA", "KEGG.COMPOUND:C00683", source="m1")]),
+        ("m2", [_met("HMDB:HMDB0002310", "S-Methylmalonyl-CoA", "KEGG.COMPOUND:C00683", source="m2")]),
+        ("m3", [_met("CHEBI:15466", "methylmalonyl-CoA", "KEGG.COMPOUND:C00683", source="m3")]),
+    ]
+    graph = build_records(records)
+    nodes = {n.id: n for n in graph.nodes}
+    assert sorted(nodes) == [
+        "CHEBI:15345",
+        "CHEBI:15466",
+        "CHEBI:15525",
+        "CHEBI:15551",
+        "CHEBI:16753",
+        "HMDB:HMDB0001269",
+        "HMDB:HMDB0002310",
+    ]
+    assert nodes["CHEBI:15345"].xrefs == ("HMDB:HMDB0001484", kegg)
+    assert graph.aliases[kegg] == graph.aliases["HMDB:HMDB0001484"] == "CHEBI:15345"
+    assert graph.aliases["LIPIDMAPS:LMFA03010003"] == "CHEBI:15551"
+    assert graph.sources["wp"].nodes_merged == 2 and graph.sources["m1"].nodes_merged == 0
+
+
 def test_canonical_id_prefers_prefix_order_over_source_order() -> None:
     graph = build_records([("b", [MCT4_ENS]), ("a", [MCT4])])
     assert [n.id for n in graph.nodes] == ["HGNC.SYMBOL:SLC16A3"]

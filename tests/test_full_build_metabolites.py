@@ -73,3 +73,30 @@ def test_build_report_counts_joins_per_rule(full_build) -> None:
     assert sum(rule["nodes_joined"] for rule in rules.values()) >= 50
     assert all(rule["examples"] for rule in rules.values())
     assert identity["name_mapped"]["nodes"] >= 10  # CellPhoneDB's local small-molecule ids
+
+
+def test_bridge_ids_leave_no_split_metabolite(kg) -> None:
+    """WikiPathways names metabolites by KEGG / LIPID MAPS ids, MEBOCOST and MetalinksDB by HMDB ids
+    without ChEBI: the schema's ``bridge_on`` ids join them to the ChEBI node that lists the same id,
+    unless the id is ambiguous (carried by two nodes with ids of one prefix)."""
+    from tmekg.schema import load_schema
+
+    bridge = load_schema().category("Metabolite").bridge_on
+    metabolites = [n for n in kg.nodes if n.category == "Metabolite"]
+    carriers: dict[str, set[str]] = defaultdict(set)
+    for node in metabolites:
+        for xref in node.xrefs:
+            carriers[xref].add(node.id)
+    split = [
+        n.id for n in metabolites if n.id.split(":", 1)[0] in bridge and len(carriers.get(n.id, ())) == 1
+    ]
+    assert not split
+    joined = {
+        "LIPIDMAPS:LMFA03010003": "CHEBI:15551",  # prostaglandin E2 (WikiPathways)
+        "LIPIDMAPS:LMFA01030001": "CHEBI:15843",  # arachidonic acid (WikiPathways)
+        "KEGG.COMPOUND:C00025": "CHEBI:16015",  # L-glutamate (WikiPathways)
+        "HMDB:HMDB0001484": "CHEBI:15345",  # acetoacetyl-CoA (MEBOCOST / MetalinksDB) via KEGG C00332
+    }
+    assert {alias: kg.node(alias).id for alias in joined} == joined
+    # a KEGG id on two ChEBI entries joins nothing
+    assert kg.node("CHEBI:15525").id != kg.node("CHEBI:16753").id

@@ -7,6 +7,9 @@ Merge rules (documented in ``docs/identifiers.md``):
    ``merge_on`` list (schema) merge into one node (union-find over shared identifiers), except that a
    merged node never holds two different ids of a prefix in the category's ``distinct_on`` list (e.g.
    two approved gene symbols): such a merge is refused and counted in the source's report.
+   2b. Coarser ids in the category's ``bridge_on`` list (Metabolite: KEGG, LIPID MAPS) join the nodes
+   that carry one when that is unambiguous: no two of the nodes (as merged so far) have ids of one
+   prefix (a KEGG compound listed on two ChEBI entries joins nothing).
 3. The merged node's id is the member id with the most preferred prefix (order of the category's
    ``id_prefixes``); ties go to the id from the earliest source, then to the smallest id.
    Every other member id becomes a cross-reference; names from later sources become synonyms.
@@ -200,11 +203,37 @@ class GraphBuilder:
         for a, b in getattr(self, "_links", ()):
             if a in categories and categories.get(b) == categories[a]:
                 uf.union(f"{categories[a]}|{a}", f"{categories[a]}|{b}")
+        self._bridge(uf, categories)
         groups: dict[str, list[str]] = defaultdict(list)
         for node_id in self._nodes:
             groups[uf.find(f"{categories[node_id]}|{node_id}")].append(node_id)
         merged = [self._merge_group(sorted(members)) for members in groups.values()]
         return self._aliases(groups, merged), merged
+
+    def _bridge(self, uf: UnionFind, categories: dict[str, str]) -> None:
+        """Rule 2b: join the nodes carrying one ``bridge_on`` id when no two of their groups (as merged
+        so far) hold node ids of one prefix; ids are tried in sorted order, so the result is stable."""
+        carriers: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for node_id, versions in self._nodes.items():
+            category = categories[node_id]
+            bridge = self.schema.categories[category].bridge_on
+            for curie in {node_id, *(x for _, n in versions for x in n.xrefs)}:
+                if curie.split(":", 1)[0] in bridge:
+                    carriers[(category, curie)].add(node_id)
+        if not carriers:
+            return
+        prefixes: dict[str, set[str]] = defaultdict(set)  # union-find root -> prefixes of its node ids
+        for node_id in self._nodes:
+            prefixes[uf.find(f"{categories[node_id]}|{node_id}")].add(node_id.split(":", 1)[0])
+        for (category, _), ids in sorted(carriers.items()):
+            roots = sorted({uf.find(f"{category}|{i}") for i in ids})
+            seen = [p for r in roots for p in prefixes[r]]
+            if len(roots) < 2 or len(seen) != len(set(seen)):
+                continue
+            for root in roots[1:]:
+                a, b = uf.find(roots[0]), uf.find(root)
+                if uf.union(a, b):
+                    prefixes[uf.find(a)] = prefixes.pop(a, set()) | prefixes.pop(b, set())
 
     def _mark_distinct(self, uf: UnionFind, category: str, curies: list[str]) -> None:
         """Mark node ids and merge-key xrefs whose prefix is in the category's ``distinct_on``."""

@@ -79,6 +79,7 @@ class Category:
     properties: Mapping[str, PropertySpec]
     merge_on: tuple[str, ...] = ()
     distinct_on: tuple[str, ...] = ()
+    bridge_on: tuple[str, ...] = ()
     abbrev: str = ""
     description: str = ""
 
@@ -309,7 +310,8 @@ def _props(raw: Mapping[str, Any] | None, origin: str, owner: str) -> dict[str, 
 
 
 def _category(name: str, raw: Mapping[str, Any], prefixes: Mapping[str, str], origin: str) -> Category:
-    for prefix in (*raw["id_prefixes"], *raw.get("merge_on", ()), *raw.get("distinct_on", ())):
+    keys = (*raw.get("merge_on", ()), *raw.get("distinct_on", ()), *raw.get("bridge_on", ()))
+    for prefix in (*raw["id_prefixes"], *keys):
         if prefix not in prefixes:
             raise SchemaError(f"{origin}: category {name}: undeclared id prefix '{prefix}'")
     _check_biolink(raw["biolink"], origin, name)
@@ -320,6 +322,7 @@ def _category(name: str, raw: Mapping[str, Any], prefixes: Mapping[str, str], or
         properties=_props(raw.get("properties"), origin, name),
         merge_on=tuple(raw.get("merge_on", ())),
         distinct_on=tuple(raw.get("distinct_on", ())),
+        bridge_on=tuple(raw.get("bridge_on", ())),
         abbrev=str(raw.get("abbrev", "")),
         description=raw.get("description", ""),
     )
