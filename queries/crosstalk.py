@@ -73,7 +73,9 @@ class CrosstalkParams:
     the Gene node; ``any``; :func:`tmekg.queries.crosstalk_evidence.receiver_location`);
     ``sender_direction`` is the sender-direction rule (``gem``: the genome-scale model's reactions
     decide the direction of the production / consumption claims they know; ``off``;
-    :mod:`tmekg.queries.crosstalk_direction`).
+    :mod:`tmekg.queries.crosstalk_direction`); ``min_receiver_confidence`` keeps only receiver genes
+    whose confidence (``queries/crosstalk.yaml`` ``receivers``) is at least this: 1.0 = sensors with a
+    recorded action or a curated source, 0.8 adds importers and WikiPathways, 0 (default) everything.
     """
 
     study: str | None = None
@@ -87,6 +89,7 @@ class CrosstalkParams:
     colocalisation: str | None = None
     receiver_location: str = "extracellular"
     sender_direction: str = "gem"
+    min_receiver_confidence: float = 0.0
 
     def text(self) -> str:
         """``key=value;...`` form for edge properties."""
@@ -95,7 +98,8 @@ class CrosstalkParams:
             f"permutations={self.permutations};seed={self.seed};max_set={self.max_set};"
             f"autocrine={str(self.autocrine).lower()};modes={modes};reference={self.reference};"
             f"currency={str(self.currency).lower()};colocalisation={self.colocalisation or ''};"
-            f"receiver_location={self.receiver_location};sender_direction={self.sender_direction}"
+            f"receiver_location={self.receiver_location};sender_direction={self.sender_direction};"
+            f"min_receiver_confidence={self.min_receiver_confidence:g}"
         )
 
 
@@ -185,6 +189,9 @@ def _inputs(kg: Any, params: CrosstalkParams) -> _Inputs:
             "(tmekg study load FILE --format seurat|scanpy|pseudobulk|anndata --study-id ID)"
         )
     roles = resource_roles(kg, params.receiver_location, params.sender_direction)
+    if not 0.0 <= params.min_receiver_confidence <= 1.0:
+        raise TmekgError(f"min receiver confidence {params.min_receiver_confidence:g} is not within [0, 1]")
+    roles.min_receiver = params.min_receiver_confidence
     excluded = set() if params.currency else currency_ids(kg, roles.metabolites())
     coloc = None
     if params.colocalisation:

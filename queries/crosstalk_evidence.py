@@ -70,6 +70,8 @@ class Roles:
     # claim -> confirmed / reversed / unknown by the genome-scale model, and what the rule changed
     direction: dict[tuple[str, str], str] = field(default_factory=dict)
     direction_counts: dict[str, int] = field(default_factory=dict)
+    # receiver genes count only with a receiver confidence of at least this (``--min-receiver-confidence``)
+    min_receiver: float = 0.0
 
     def metabolites(self) -> set[str]:
         """Metabolites with any resource gene."""
@@ -97,14 +99,15 @@ class Roles:
         supply: producers + export-only transporters, minus consumers; receivers = sensors + importers.
         depletion: consumers + import-only transporters, minus producers; receivers = importers.
         Receivers never include genes the receiver-location rule dropped (``not_receiving``, see
-        :func:`receiver_location`; the sender sides are not affected). A transporter that can take ``m``
+        :func:`receiver_location`; the sender sides are not affected), nor genes whose receiver
+        confidence for ``m`` is below ``min_receiver``. A transporter that can take ``m``
         up (import or bidirectional) is never supply evidence, even when a resource lists it as
         "producing" (MetalinksDB lists MCTs so); a reversible enzyme (listed as both producing and
         degrading ``m``) counts for the side the mode asks about and is not subtracted.
         """
         made, used = self.production.get(m, set()), self.consumption.get(m, set())
         reversible = made & used
-        dropped = self.not_receiving
+        dropped = self.not_receiving | self.weak_receivers(m)
         if mode == "supply":
             return (
                 (made | self.exporters(m)) - self.importers(m),
@@ -116,6 +119,13 @@ class Roles:
             made - reversible - self.importers(m),
             self.importers(m) - dropped,
         )
+
+    def weak_receivers(self, m: str) -> set[str]:
+        """Sensors / importers of ``m`` whose receiver confidence is below ``min_receiver``."""
+        if self.min_receiver <= 0:
+            return set()
+        genes = self.sensing.get(m, set()) | self.importers(m)
+        return {g for g in genes if self.receiver_confidence(g, m) < self.min_receiver}
 
     def producer_confidence(self, gene: str, m: str) -> float:
         """Confidence of ``gene`` as a producer / consumer / transporter of ``m`` (``senders``)."""

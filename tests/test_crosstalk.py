@@ -115,6 +115,25 @@ def test_filters_and_modes(store: Path) -> None:
             infer_crosstalk(kg, CrosstalkParams(study="TMEKG:study.other"))
 
 
+def test_min_receiver_confidence_keeps_only_strong_receivers(store: Path) -> None:
+    # receivers: HCAR1 / ADORA2A curated sensors (1.0), SLC16A1 / SLC7A1 importers (0.8). At 1.0 the
+    # importer-only rows go (iCAF / Neoplastic -> lactate -> Treg, both arginine depletion rows) and
+    # iCAF -> lactate -> Neoplastic keeps R = HCAR1 1 x 1.0; at 0.8 nothing changes.
+    with KnowledgeGraph.open(store) as kg:
+        strict = infer_crosstalk(kg, CrosstalkParams(permutations=0, min_receiver_confidence=1.0))
+        loose = infer_crosstalk(kg, CrosstalkParams(permutations=0, min_receiver_confidence=0.8))
+        with pytest.raises(Exception, match=r"min receiver confidence 1\.5 is not within \[0, 1\]"):
+            infer_crosstalk(kg, CrosstalkParams(min_receiver_confidence=1.5))
+    got = {(r.sender_id, r.metabolite_id, r.receiver_id, r.mode): r.score for r in strict}
+    assert got == {
+        (ICAF, LACTATE, NEO, "supply"): 1.0,
+        (ICAF, ADENOSINE, CD8, "supply"): 1.0,
+        (ICAF, ADENOSINE, TREG, "supply"): 0.5,
+    }
+    assert next(r for r in strict if r.metabolite_id == LACTATE).receiver_genes == ["HCAR1"]
+    assert {(r.sender_id, r.metabolite_id, r.receiver_id, r.mode): r.score for r in loose} == EXPECTED
+
+
 def test_permutation_pvalues_are_seeded_and_bounded(store: Path) -> None:
     with KnowledgeGraph.open(store) as kg:
         a = infer_crosstalk(kg, CrosstalkParams(permutations=200, seed=7))
@@ -216,6 +235,10 @@ def test_cli_tsv_columns_and_errors(store: Path) -> None:
     assert bad.exit_code == 1 and "unknown mode 'sideways'" in bad.output and "Traceback" not in bad.output
     missing = runner.invoke(_app(), ["crosstalk", "--store", str(store), "--sender", "NoSuchCell"])
     assert missing.exit_code == 1 and "no node matches 'NoSuchCell'" in missing.output
+    strict = runner.invoke(_app(), [*args, "--min-receiver-confidence", "1"])
+    assert strict.exit_code == 0 and len(strict.output.strip().splitlines()) == 4  # header + 3 rows
+    out = runner.invoke(_app(), [*args, "--min-receiver-confidence", "-0.5"])
+    assert out.exit_code == 1 and "is not within [0, 1]" in out.output and "Traceback" not in out.output
 
 
 def test_export_html_crosstalk_shows_the_rows_crosstalk_infers(
