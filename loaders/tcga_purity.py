@@ -35,6 +35,7 @@ from typing import Any
 
 from tmekg.errors import LoaderError
 from tmekg.io import packaged_yaml, resolve
+from tmekg.loaders.study_common import delimiter_of
 from tmekg.model import Edge, LoadReport, Node, Provenance, props
 
 SOURCE = "tcga-paad"
@@ -139,7 +140,9 @@ def read_fractions(path: Path, cfg: Settings, report: LoadReport) -> Any:
     from tmekg.io import read_frame
 
     required = [cfg.id_column, *cfg.fractions.values()]
-    frame = read_frame(path, "sample table", required, sep="\t", dtype=str, keep_default_na=False, quoting=3)
+    frame = read_frame(
+        path, "sample table", required, sep=delimiter_of(path), dtype=str, keep_default_na=False, quoting=3
+    )
     frame.index = frame.index + 2  # physical line numbers (header = 1)
     out = pd.DataFrame(index=frame[cfg.id_column].str.strip())
     for name, column in cfg.fractions.items():
@@ -197,7 +200,7 @@ def read_counts(path: Path, cfg: Settings, samples: list[str], report: LoadRepor
     """
     from tmekg.io import read_frame
 
-    frame = read_frame(path, "counts table", [cfg.gene_column], sep="\t", quoting=3)
+    frame = read_frame(path, "counts table", [cfg.gene_column], sep=delimiter_of(path), quoting=3)
     present = [s for s in samples if s in frame.columns]
     for sample in sorted(set(samples) - set(present)):
         report.skip("sample not in the counts table", sample)
@@ -275,24 +278,38 @@ def detection_weight(value: float, saturation: float) -> float:
     return round(min(1.0, math.log2(1.0 + value) / math.log2(1.0 + saturation)), 4)
 
 
+def detected(
+    table: Counts, fit: Any, se: Any, cfg: Settings, report: LoadReport, gene_id: Any
+) -> dict[str, tuple[str, int]]:
+    """Gene id -> (symbol, row) of the rows passing the detection rule. ``gene_id(symbol)`` gives the
+    canonical id or ``None`` (counted as skipped); a gene on two rows keeps its higher fit."""
+    ok = (fit >= cfg.min_cpm) & (fit - cfg.z * se > 0)
+    best: dict[str, tuple[str, int]] = {}
+    for i in ok.nonzero()[0]:
+        symbol = table.genes[i]
+        gid = gene_id(symbol)
+        if gid is None:
+            report.skip("not a gene symbol", f"{symbol} (line {table.lines[i]})")
+        elif gid not in best or fit[i] > fit[best[gid][1]]:
+            best[gid] = (symbol, int(i))
+    return best
+
+
+def _hgnc_symbol(symbol: str) -> str | None:
+    from tmekg.ids import is_valid
+
+    gid = f"HGNC.SYMBOL:{symbol}"
+    return gid if is_valid(gid, "Gene") else None
+
+
 def expression_records(
     table: Counts, fit: Any, se: Any, cfg: Settings, version: str, report: LoadReport
 ) -> Iterator[Node | Edge]:
     """Gene nodes and ``expressed_in`` edges of the genes passing the detection rule (a symbol on
     two rows keeps its higher fit; a value that is not a gene symbol is counted as skipped)."""
-    from tmekg.ids import is_valid
-
-    detected = (fit >= cfg.min_cpm) & (fit - cfg.z * se > 0)
-    best: dict[str, int] = {}
-    for i in detected.nonzero()[0]:
-        gene = table.genes[i]
-        if not is_valid(f"HGNC.SYMBOL:{gene}", "Gene"):
-            report.skip("not a gene symbol", f"{gene} (line {table.lines[i]})")
-        elif gene not in best or fit[i] > fit[best[gene]]:
-            best[gene] = int(i)
     node_prov = (Provenance(SOURCE, version),)
-    for gene, i in best.items():
-        yield Node(f"HGNC.SYMBOL:{gene}", "Gene", gene, provenance=node_prov)
+    for gene_id, (gene, i) in detected(table, fit, se, cfg, report, _hgnc_symbol).items():
+        yield Node(gene_id, "Gene", gene, provenance=node_prov)
         value = round(float(fit[i]), 4)
         prov = Provenance(
             SOURCE,
@@ -302,4 +319,4 @@ def expression_records(
             record=f"{table.path.name}:{table.lines[i]}",
         )
         properties = props(statistic=cfg.statistic, threshold=cfg.threshold, value=value)
-        yield Edge(f"HGNC.SYMBOL:{gene}", "expressed_in", cfg.cell_id, (prov,), properties)
+        yield Edge(gene_id, "expressed_in", cfg.cell_id, (prov,), properties)

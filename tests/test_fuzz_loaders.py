@@ -51,7 +51,11 @@ STUDIES = {  # study format -> fixture file or folder under fixtures/study
     "cellphonedb": "cellphonedb",
     "compass": "compass",
     "scfea": "scfea",
+    "bulk-purity": "bulk_purity",
 }
+# formats whose input is one file of a fixture folder, read with these options
+STUDY_ENTRY = {"bulk-purity": "counts.csv"}
+STUDY_OPTIONS = {"bulk-purity": {"samples": "samples.csv", "purity": "purity", "fractions": "leukocyte:LF"}}
 CONTROL = [b"\x00", b"\x1b[31m", b"\x07", b"\xc2\x9b", b"\r", b"\x1b]0;x\x07"]
 KINDS = ["truncate", "drop column", "duplicate column", "utf-16", "latin-1", "non-finite", "huge field"]
 KINDS += ["control byte", "empty", "directory"]
@@ -200,10 +204,11 @@ def test_corrupted_study_file(base_store: Path, target: tuple[str, Path], corrup
         shutil.copytree(base_store, store)
         _corrupt(work / original.relative_to(src) if src.is_dir() else work, corrupt)
         spec = StudySpec(
-            path=str(work),
+            path=str(work / STUDY_ENTRY[fmt] if fmt in STUDY_ENTRY else work),
             format=fmt,
             study_id="TMEKG:study.fuzz",
             map_file=str(FIXTURES / "study" / "celltype_map.yaml"),
+            options=dict(STUDY_OPTIONS.get(fmt, {})),
         )
 
         def rebuild() -> None:  # what `tmekg study load` runs once the file is registered

@@ -33,12 +33,15 @@ FORMATS = {
     "scanpy": ("study_markers", "load_scanpy"),
     "pseudobulk": ("pseudobulk", "load"),
     "anndata": ("study_anndata", "load"),
+    "bulk-purity": ("study_bulk_purity", "load"),
     "mebocost": ("mebocost_results", "load"),
     "liana": ("liana_results", "load"),
     "cellphonedb": ("cellphonedb_results", "load"),
     "compass": ("compass", "load"),
     "scfea": ("scfea", "load"),
 }
+# formats without cluster labels: no cell-type map is needed unless one is given
+MAPLESS = frozenset({"bulk-purity"})
 
 
 @dataclass
@@ -120,9 +123,12 @@ def study_records(
     """``(source name, lazy records, report)`` of one registered study file."""
     import importlib
 
-    from tmekg.loaders.study_common import StudyContext, StudyReport, load_celltype_map
+    from tmekg.loaders.study_common import CellTypeMap, StudyContext, StudyReport, load_celltype_map
 
-    celltypes = load_celltype_map(spec.map_name, spec.map_file, spec.study_id)
+    if spec.format in MAPLESS and not (spec.map_name or spec.map_file):
+        celltypes = CellTypeMap({}, spec.study_id, "<no map>")
+    else:
+        celltypes = load_celltype_map(spec.map_name, spec.map_file, spec.study_id)
     genes, metabolites = index or (None, None)
     ctx = StudyContext(
         spec.study_id,

@@ -28,6 +28,7 @@ STUDY_FORMATS = (
     "scanpy",
     "pseudobulk",
     "anndata",
+    "bulk-purity",
     "mebocost",
     "liana",
     "cellphonedb",
@@ -106,6 +107,14 @@ def crosstalk(
             "whether the gene is a producer or a consumer; off: resource claims as listed.",
         ),
     ] = "gem",
+    min_receiver_confidence: Annotated[
+        float,
+        typer.Option(
+            "--min-receiver-confidence",
+            help="Receiver genes count only from this confidence (queries/crosstalk.yaml receivers): "
+            "1.0 = sensors with a recorded action / curated, 0.8 adds importers, 0 = all.",
+        ),
+    ] = 0.0,
     figure: Annotated[
         Path | None,
         typer.Option("--figure", help="Also draw a sender x receiver heatmap and a dot plot (.png/.svg)."),
@@ -131,6 +140,7 @@ def crosstalk(
         colocalisation=str(colocalisation) if colocalisation else None,
         receiver_location=_choice(receiver_location, RECEIVER_LOCATIONS, "receiver location"),
         sender_direction=_choice(sender_direction, SENDER_DIRECTIONS, "sender direction"),
+        min_receiver_confidence=min_receiver_confidence,
     )
     with spinner("inferring crosstalk"):
         rows = crosstalk_table(store, sender, receiver, metabolite, top, params, evidence=fmt == "json")
