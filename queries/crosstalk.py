@@ -489,8 +489,9 @@ def roles_summary(
     ``receivers_kept`` / ``receivers_dropped`` / ``receivers_unknown`` count the receiver genes (sensors
     and importers) by their receiver-location status. With the sender-direction rule ``gem`` the
     counts of :func:`tmekg.queries.crosstalk_direction.apply_directions` follow (``producers_demoted``,
-    ``consumers_demoted``, ``producers_promoted``, ``consumers_promoted``, ``senders_confirmed``,
-    ``senders_reversed``, ``senders_unknown``: (gene, metabolite) pairs).
+    ``consumers_demoted``, ``producers_promoted``, ``consumers_promoted``, ``producers_transport``,
+    ``consumers_transport``, ``senders_confirmed``, ``senders_reversed``, ``senders_transport``,
+    ``senders_unknown``: (gene, metabolite) pairs).
     """
     roles = resource_roles(kg, receiver_location, sender_direction)
     counts: dict[str, int] = defaultdict(int)

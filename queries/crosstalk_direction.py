@@ -10,9 +10,15 @@ has_output-> Metabolite`` with the Reaction's ``reversible`` flag. Where that mo
 
 * a gene **makes** ``m`` if one of its reactions has ``m`` as output, or is reversible with ``m`` on
   either side; it **uses** ``m`` if one has ``m`` as input, or is reversible;
-* reactions with ``m`` on both sides (transports between compartments) say nothing about ``m``;
+* reactions with ``m`` on both sides (transports between compartments) do not make or use ``m``: they
+  **move** it;
 * a production claim on a pair the model knows but that the gene never makes is moved to consumption
-  (and the reverse); pairs the model does not know keep the resource's claim.
+  (and the reverse);
+* a claim on a pair the model knows only through transports (MetalinksDB lists HDLBP, NPC1 and
+  STARD3 as cholesterol "producers", AQP9 and SLC5A8 as lactate "producers") is a transport, not
+  production or consumption: it is removed from the role (status ``transport``); whether the gene
+  counts as an exporter or importer is left to the ``transports`` edges;
+* pairs the model does not know keep the resource's claim.
 
 Predicates are found by their schema endpoints and signs (``Gene -> Reaction``; ``Reaction ->
 Metabolite`` with sign -1 input, +1 output), not by name.
@@ -29,10 +35,10 @@ from typing import Any
 from tmekg.errors import TmekgError
 from tmekg.schema import load_schema
 
-MAKES, USES = 1, 2
+MAKES, USES, MOVES = 1, 2, 4
 BOTH = MAKES | USES
 SENDER_DIRECTIONS = ("gem", "off")
-CONFIRMED, REVERSED, UNKNOWN = "confirmed", "reversed", "unknown"
+CONFIRMED, REVERSED, TRANSPORT, UNKNOWN = "confirmed", "reversed", "transport", "unknown"
 
 
 def settings() -> dict[str, Any]:
@@ -81,7 +87,8 @@ def _reaction_sides(kg: Any, sources: set[str], inputs: list[str], outputs: list
 
 
 def gem_directions(kg: Any, genes: set[str] | None = None) -> dict[tuple[str, str], int]:
-    """``(gene, metabolite) -> MAKES | USES`` bits from the model's reactions (see module docstring).
+    """``(gene, metabolite) -> MAKES | USES | MOVES`` bits from the model's reactions (see module
+    docstring; ``MOVES``: a reaction with the metabolite on both sides, a transport).
 
     Only reactions whose input/output edges come from ``senders.direction.sources`` (Human-GEM)
     count; a reaction without the ``reversible`` property (``senders.direction.reversible``) is
@@ -100,9 +107,11 @@ def gem_directions(kg: Any, genes: set[str] | None = None) -> dict[tuple[str, st
             if rxn not in reversible:
                 reversible[rxn] = bool(kg.node(rxn).prop(conf["reversible"]))
             ins, outs = sides[rxn]
-            for m in ins ^ outs:  # on both sides: a transport, no net change of m
+            for m in ins ^ outs:
                 bits = BOTH if reversible[rxn] else (MAKES if m in outs else USES)
                 out[(edge.subject, m)] |= bits
+            for m in ins & outs:  # on both sides: a transport, no net change of m
+                out[(edge.subject, m)] |= MOVES
     return dict(out)
 
 
@@ -110,31 +119,36 @@ def apply_directions(roles: Any, directions: dict[tuple[str, str], int]) -> dict
     """Move the production / consumption claims of ``roles`` that the model contradicts.
 
     A production claim on a pair the model knows without ``MAKES`` moves to consumption; a
-    consumption claim without ``USES`` moves to production. ``roles.direction`` records each claimed
-    pair's status (``confirmed``, ``reversed``, ``unknown``), and the resource-edge summaries of a
-    reversed pair say so (``sender_direction``).
+    consumption claim without ``USES`` moves to production; a claim on a pair the model knows only
+    as a transport (``MOVES`` alone) is removed. ``roles.direction`` records each claimed pair's status
+    (``confirmed``, ``reversed``, ``transport``, ``unknown``), and the resource-edge summaries of a
+    reversed or transported pair say so (``sender_direction``).
 
     Returns
     -------
     dict
-        ``producers_demoted`` / ``consumers_demoted``: claims removed from that role;
+        ``producers_demoted`` / ``consumers_demoted``: claims moved out of that role (reversed);
         ``producers_promoted`` / ``consumers_promoted``: pairs added to that role (not already in
-        it); ``senders_confirmed`` / ``senders_unknown``: claimed pairs the model confirms / does
-        not know.
+        it); ``producers_transport`` / ``consumers_transport``: claims removed as transports;
+        ``senders_confirmed`` / ``senders_reversed`` / ``senders_transport`` / ``senders_unknown``:
+        claimed pairs by status.
     """
     counts: Counter[str] = Counter()
     moves = []
     for role, wanted, other in (("production", MAKES, "consumption"), ("consumption", USES, "production")):
         for m, genes in getattr(roles, role).items():
             for g in genes:
-                bits = directions.get((g, m))
-                status = UNKNOWN if bits is None else (CONFIRMED if bits & wanted else REVERSED)
+                status = _status(directions.get((g, m)), wanted)
                 if roles.direction.get((g, m)) != REVERSED:
                     roles.direction[(g, m)] = status
-                if status == REVERSED:
+                if status in (REVERSED, TRANSPORT):
                     moves.append((role, other, g, m))
     for role, other, g, m in moves:
         getattr(roles, role)[m].discard(g)
+        if roles.direction[(g, m)] == TRANSPORT:
+            counts[f"{_NOUN[role]}_transport"] += 1
+            _mark(roles.edges.get((g, m), []), role, TRANSPORT)
+            continue
         counts[f"{_NOUN[role]}_demoted"] += 1
         if g not in getattr(roles, other)[m]:
             getattr(roles, other)[m].add(g)
@@ -150,22 +164,36 @@ _COUNT_KEYS = (
     "consumers_demoted",
     "producers_promoted",
     "consumers_promoted",
+    "producers_transport",
+    "consumers_transport",
     "senders_confirmed",
     "senders_reversed",
+    "senders_transport",
     "senders_unknown",
 )
+
+
+def _status(bits: int | None, wanted: int) -> str:
+    """A claim's status: the model does not know the pair, only moves it, confirms or reverses it."""
+    if bits is None:
+        return UNKNOWN
+    if bits & wanted:
+        return CONFIRMED
+    return TRANSPORT if bits == MOVES else REVERSED
 
 
 _NOUN = {"production": "producers", "consumption": "consumers"}
 
 
-def _mark(summaries: list[dict[str, Any]], role: str) -> None:
-    """Flag the resource edges of a reversed pair whose claim was ``role``."""
+def _mark(summaries: list[dict[str, Any]], role: str, status: str = REVERSED) -> None:
+    """Flag the resource edges of a reversed or transported pair whose claim was ``role``."""
     from tmekg.queries.crosstalk_evidence import schema_roles
 
     predicates = set(schema_roles(load_schema())[role])
+    if status == TRANSPORT:
+        text = f"{TRANSPORT}: genome-scale model moves it only"
+    else:
+        text = f"{REVERSED}: genome-scale model " + ("uses only" if role == "production" else "makes only")
     for item in summaries:
         if item["predicate"] in predicates:
-            item["sender_direction"] = f"{REVERSED}: genome-scale model " + (
-                "uses only" if role == "production" else "makes only"
-            )
+            item["sender_direction"] = text

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from tmekg.graph import KnowledgeGraph
 from tmekg.queries.crosstalk import CrosstalkParams, infer_crosstalk, roles_summary
-from tmekg.queries.crosstalk_direction import BOTH, MAKES, SENDER_DIRECTIONS, USES, gem_directions
+from tmekg.queries.crosstalk_direction import BOTH, MAKES, MOVES, SENDER_DIRECTIONS, USES, gem_directions
 from tmekg.queries.crosstalk_evidence import resource_roles
 
 ICAF, NEO, TREG, CD8 = "TMEKG:celltype.iCAF", "CL:0001064", "CL:0000815", "CL:0000625"
@@ -70,7 +70,7 @@ def test_directions_from_the_model(store: Path) -> None:
     assert bits[("HGNC.SYMBOL:MTAP", ADE)] == MAKES
     assert bits[("HGNC.SYMBOL:PNP", ADE)] == BOTH  # reversible reaction
     assert bits[("HGNC.SYMBOL:PTGS2", PGH2)] == MAKES
-    assert ("HGNC.SYMBOL:SLC29A3", ADE) not in bits  # adenine on both sides: a transport, no direction
+    assert bits[("HGNC.SYMBOL:SLC29A3", ADE)] == MOVES  # adenine on both sides: a transport
     assert ("HGNC.SYMBOL:HPRT1", ADE) not in bits  # no HPRT1 reaction in the model
 
 
@@ -81,7 +81,14 @@ def test_claims_moved_and_counted(store: Path) -> None:
     sym = lambda genes: {g.split(":", 1)[1] for g in genes}  # noqa: E731
     assert sym(off.production[DES]) == {"DHCR24", "DHCR7"} and not off.consumption[DES]
     assert sym(roles.production[DES]) == {"DHCR7"} and sym(roles.consumption[DES]) == {"DHCR24"}
-    assert sym(roles.production[ADE]) == {"MTAP", "PNP", "HPRT1", "SLC29A3"}
+    # SLC29A3's "production" claim: the model only moves adenine with it (a transport, removed)
+    assert sym(off.production[ADE]) == {"APRT", "MTAP", "PNP", "HPRT1", "SLC29A3"}
+    assert sym(roles.production[ADE]) == {"MTAP", "PNP", "HPRT1"}
+    assert roles.direction[("HGNC.SYMBOL:SLC29A3", ADE)] == "transport"
+    moved = [e for e in roles.edges[("HGNC.SYMBOL:SLC29A3", ADE)] if "sender_direction" in e]
+    assert [(e["predicate"], e["sender_direction"]) for e in moved] == [
+        ("produces", "transport: genome-scale model moves it only")
+    ]
     assert sym(roles.consumption[ADE]) == {"APRT"}
     assert sym(roles.production[PGH2]) == {"PTGS2"} and not roles.consumption[PGH2]
     assert roles.direction[("HGNC.SYMBOL:HPRT1", ADE)] == "unknown"
@@ -98,9 +105,12 @@ def test_claims_moved_and_counted(store: Path) -> None:
         "consumers_demoted": 1,  # PTGS2 / PGH2
         "producers_promoted": 1,  # PTGS2
         "consumers_promoted": 2,  # DHCR24, APRT
+        "producers_transport": 1,  # SLC29A3 / adenine
+        "consumers_transport": 0,
         "senders_confirmed": 3,  # DHCR7, MTAP, PNP
         "senders_reversed": 3,
-        "senders_unknown": 2,  # HPRT1, SLC29A3 (a transport reaction only)
+        "senders_transport": 1,  # SLC29A3 (a transport reaction only)
+        "senders_unknown": 1,  # HPRT1
     }
     assert summary_off == {**common, "supply_evaluable": 2}
 
@@ -167,3 +177,10 @@ def test_full_build_directions(full_build: tuple) -> None:
     known = counts["senders_confirmed"] + counts["senders_reversed"]
     assert 100 < counts["producers_demoted"] < 1000 and 100 < counts["consumers_demoted"] < 1000
     assert counts["senders_reversed"] < 0.1 * known  # the model mostly agrees with the resources
+    # MetalinksDB's "producers" that Human-GEM only uses to move the metabolite: transports, removed
+    cholesterol, lactate = "CHEBI:16113", "CHEBI:422"
+    assert {"HDLBP", "NPC1", "STARD3"} <= _genes(off.production, cholesterol)
+    assert not {"HDLBP", "NPC1", "STARD3"} & _genes(roles.production, cholesterol)
+    assert {"DHCR7", "DHCR24"} <= _genes(roles.production, cholesterol)  # the synthesis enzymes stay
+    assert roles.direction[("HGNC.SYMBOL:SLC5A8", lactate)] == "transport"
+    assert 1000 < counts["producers_transport"] < 5000

@@ -20,6 +20,7 @@ from tmekg.queries.crosstalk import CrosstalkParams, infer_crosstalk, roles_summ
 from tmekg.queries.crosstalk_evidence import RECEIVER_LOCATIONS, Roles, receiver_location, resource_roles
 
 DIRECTION_COUNTS = ("producers_demoted", "consumers_demoted", "producers_promoted", "consumers_promoted")
+DIRECTION_COUNTS += ("producers_transport", "consumers_transport", "senders_transport")
 DIRECTION_COUNTS += ("senders_confirmed", "senders_reversed")
 
 ICAF, NEO, TREG, CD8 = "TMEKG:celltype.iCAF", "CL:0001064", "CL:0000815", "CL:0000625"
