@@ -75,7 +75,9 @@ class CrosstalkParams:
     decide the direction of the production / consumption claims they know; ``off``;
     :mod:`tmekg.queries.crosstalk_direction`); ``min_receiver_confidence`` keeps only receiver genes
     whose confidence (``queries/crosstalk.yaml`` ``receivers``) is at least this: 1.0 = sensors with a
-    recorded action or a curated source, 0.8 adds importers and WikiPathways, 0 (default) everything.
+    recorded action or a curated source, 0.8 adds importers and WikiPathways, 0 (default) everything;
+    ``signalling_only`` leaves out metabolites without a sensing gene of confidence ``receivers.signal``
+    (by-products that only meet transporters), keeping every receiver of the others.
     """
 
     study: str | None = None
@@ -90,6 +92,7 @@ class CrosstalkParams:
     receiver_location: str = "extracellular"
     sender_direction: str = "gem"
     min_receiver_confidence: float = 0.0
+    signalling_only: bool = False
 
     def text(self) -> str:
         """``key=value;...`` form for edge properties."""
@@ -99,7 +102,8 @@ class CrosstalkParams:
             f"autocrine={str(self.autocrine).lower()};modes={modes};reference={self.reference};"
             f"currency={str(self.currency).lower()};colocalisation={self.colocalisation or ''};"
             f"receiver_location={self.receiver_location};sender_direction={self.sender_direction};"
-            f"min_receiver_confidence={self.min_receiver_confidence:g}"
+            f"min_receiver_confidence={self.min_receiver_confidence:g};"
+            f"signalling_only={str(self.signalling_only).lower()}"
         )
 
 
@@ -193,6 +197,10 @@ def _inputs(kg: Any, params: CrosstalkParams) -> _Inputs:
         raise TmekgError(f"min receiver confidence {params.min_receiver_confidence:g} is not within [0, 1]")
     roles.min_receiver = params.min_receiver_confidence
     excluded = set() if params.currency else currency_ids(kg, roles.metabolites())
+    if params.signalling_only:
+        from tmekg.queries.crosstalk_expression import config
+
+        excluded |= roles.metabolites() - roles.signals(float(config()["receivers"]["signal"]))
     coloc = None
     if params.colocalisation:
         from tmekg.queries.crosstalk_coloc import load

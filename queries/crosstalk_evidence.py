@@ -127,6 +127,15 @@ class Roles:
         genes = self.sensing.get(m, set()) | self.importers(m)
         return {g for g in genes if self.receiver_confidence(g, m) < self.min_receiver}
 
+    def signals(self, threshold: float) -> set[str]:
+        """Metabolites with a sensing gene (not an importer, not dropped by the receiver-location rule)
+        whose receiver confidence is at least ``threshold``."""
+        return {
+            m
+            for m, genes in self.sensing.items()
+            if any(self.receiver_confidence(g, m) >= threshold for g in genes - self.not_receiving)
+        }
+
     def producer_confidence(self, gene: str, m: str) -> float:
         """Confidence of ``gene`` as a producer / consumer / transporter of ``m`` (``senders``)."""
         return self.sender_confidence.get((gene, m), 1.0)

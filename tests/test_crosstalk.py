@@ -134,6 +134,16 @@ def test_min_receiver_confidence_keeps_only_strong_receivers(store: Path) -> Non
     assert {(r.sender_id, r.metabolite_id, r.receiver_id, r.mode): r.score for r in loose} == EXPECTED
 
 
+def test_signalling_only_leaves_out_metabolites_without_a_receptor(store: Path) -> None:
+    # lactate (HCAR1, curated activates 1.0) and adenosine (ADORA2A 1.0) are signals and keep their
+    # importer receivers (iCAF / Neoplastic -> lactate -> Treg via SLC16A1 stay); arginine meets only
+    # the importer SLC7A1: its two depletion rows go
+    with KnowledgeGraph.open(store) as kg:
+        rows = infer_crosstalk(kg, CrosstalkParams(permutations=0, signalling_only=True))
+    got = {(r.sender_id, r.metabolite_id, r.receiver_id, r.mode): r.score for r in rows}
+    assert got == {k: v for k, v in EXPECTED.items() if k[1] != ARGININE}
+
+
 def test_permutation_pvalues_are_seeded_and_bounded(store: Path) -> None:
     with KnowledgeGraph.open(store) as kg:
         a = infer_crosstalk(kg, CrosstalkParams(permutations=200, seed=7))

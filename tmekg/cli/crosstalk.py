@@ -115,6 +115,14 @@ def crosstalk(
             "1.0 = sensors with a recorded action / curated, 0.8 adds importers, 0 = all.",
         ),
     ] = 0.0,
+    signalling_only: Annotated[
+        bool,
+        typer.Option(
+            "--signalling-only",
+            help="Only metabolites with a receptor of confidence >= receivers.signal "
+            "(queries/crosstalk.yaml): leaves out by-products that only meet transporters.",
+        ),
+    ] = False,
     figure: Annotated[
         Path | None,
         typer.Option("--figure", help="Also draw a sender x receiver heatmap and a dot plot (.png/.svg)."),
@@ -141,6 +149,7 @@ def crosstalk(
         receiver_location=_choice(receiver_location, RECEIVER_LOCATIONS, "receiver location"),
         sender_direction=_choice(sender_direction, SENDER_DIRECTIONS, "sender direction"),
         min_receiver_confidence=min_receiver_confidence,
+        signalling_only=signalling_only,
     )
     with spinner("inferring crosstalk"):
         rows = crosstalk_table(store, sender, receiver, metabolite, top, params, evidence=fmt == "json")
