@@ -101,27 +101,16 @@ def settings(path: Path, options: dict[str, Any]) -> tp.Settings:
     Raises
     ------
     LoaderError
-        For an unknown option, a missing ``samples`` / ``purity`` option, or a malformed value.
+        For an unknown option, a missing ``samples`` / ``purity`` option, a malformed value, or fewer
+        ``min_samples`` than the fit needs (more samples than compartments).
     """
-    unknown = sorted(set(options) - _KNOWN)
-    if unknown:
-        raise LoaderError(
-            f"unknown option(s) {', '.join(unknown)} (use: {', '.join(sorted(_KNOWN))})", path=path
-        )
-    for key in ("samples", "purity"):
-        if not str(options.get(key, "")).strip():
-            raise LoaderError(f"option '{key}' is required (-o {key}=...)", path=path, field=key)
+    _check_options(path, options)
     fractions = {MALIGNANT: str(options["purity"]).strip(), **_pairs(str(options.get("fractions", "")), path)}
     if tp.REST in fractions:
         raise LoaderError(f"'{tp.REST}' is implicit (1 - the other fractions)", path=path, field="fractions")
-    cell = str(options.get("cell_type", DEFAULT_CELL)).strip()
-    if not is_valid(cell, "CellType"):
-        raise LoaderError(
-            f"'{cell}' is not a cell-type CURIE (e.g. CL:0001064)", path=path, field="cell_type"
-        )
     base = tp.settings()
     try:
-        return dataclasses.replace(
+        cfg = dataclasses.replace(
             base,
             counts_file=path.name,
             gene_column=str(options.get("gene_column") or header_of(path)[0]),
@@ -129,7 +118,7 @@ def settings(path: Path, options: dict[str, Any]) -> tp.Settings:
             id_column=str(options.get("id_column", "sample")),
             fractions=fractions,
             emit=MALIGNANT,
-            cell_id=cell,
+            cell_id=_cell_type(path, options),
             cell_name=str(options.get("cell_name", "malignant cell")),
             min_samples=int(options.get("min_samples", base.min_samples)),
             min_cpm=float(options.get("min_cpm", base.min_cpm)),
@@ -138,6 +127,34 @@ def settings(path: Path, options: dict[str, Any]) -> tp.Settings:
         )
     except ValueError as exc:
         raise LoaderError(f"bad option value ({exc})", path=path) from None
+    if cfg.min_samples <= len(cfg.compartments):
+        raise LoaderError(
+            f"min_samples {cfg.min_samples} must exceed the {len(cfg.compartments)} compartments",
+            path=path,
+            field="min_samples",
+        )
+    return cfg
+
+
+def _check_options(path: Path, options: dict[str, Any]) -> None:
+    """Unknown options and missing required ones are errors naming the option."""
+    unknown = sorted(set(options) - _KNOWN)
+    if unknown:
+        raise LoaderError(
+            f"unknown option(s) {', '.join(unknown)} (use: {', '.join(sorted(_KNOWN))})", path=path
+        )
+    for key in ("samples", "purity"):
+        if not str(options.get(key, "")).strip():
+            raise LoaderError(f"option '{key}' is required (-o {key}=...)", path=path, field=key)
+
+
+def _cell_type(path: Path, options: dict[str, Any]) -> str:
+    cell = str(options.get("cell_type", DEFAULT_CELL)).strip()
+    if not is_valid(cell, "CellType"):
+        raise LoaderError(
+            f"'{cell}' is not a cell-type CURIE (e.g. CL:0001064)", path=path, field="cell_type"
+        )
+    return cell
 
 
 def _pairs(text: str, path: Path | None = None) -> dict[str, str]:

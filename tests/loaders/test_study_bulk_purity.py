@@ -104,6 +104,7 @@ def test_defaults_and_purity_alone(tmp_path: Path) -> None:
         ({"samples": "s", "purity": "p", "fractions": "rest:X"}, "'rest' is implicit"),
         ({"samples": "s", "purity": "p", "cell_type": "tumour"}, "'tumour' is not a cell-type CURIE"),
         ({"samples": "s", "purity": "p", "min_samples": "many"}, "bad option value"),
+        ({"samples": "s", "purity": "p", "min_samples": 2}, "min_samples 2 must exceed the 2 compartments"),
     ],
 )
 def test_bad_options_name_the_field(tmp_path: Path, options: dict, message: str) -> None:
