@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,19 @@ def default_config() -> dict[str, Any]:
     config = packaged_yaml("tmekg.queries", "scoring.yaml")
     config.setdefault("grade_weights", {**table.weights, "ungraded": table.ungraded_weight})
     return config
+
+
+_CLAIMS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray | None]] = weakref.WeakKeyDictionary()
+
+
+def model_claims_mask(kg: KnowledgeGraph, rule: str) -> np.ndarray | None:
+    """:func:`tmekg.queries.model_claims.claims_mask` of ``kg``, computed once per graph and rule."""
+    from tmekg.queries.model_claims import claims_mask
+
+    cached = _CLAIMS.setdefault(kg, {})
+    if rule not in cached:
+        cached[rule] = claims_mask(kg, rule)
+    return cached[rule]
 
 
 def check_mechanism_config(config: Mapping[str, Any], schema: Schema) -> None:
@@ -177,6 +191,9 @@ class Scorer:
         self.schema = load_schema()
         self.damping = float(self.config["damping"])
         self.node_factors = dict(node_factors or {})
+        claims = model_claims_mask(kg, str(self.config.get("model_claims", "off")))
+        if claims is not None:  # claims the genome-scale model contradicts (queries/model_claims.py)
+            edge_mask = claims if edge_mask is None else edge_mask & claims
         self.hetmat = HetMat(kg, EdgeWeights.from_config(self.config), edge_index, edge_mask, node_factors)
         spec = CellSpec.from_config(self.config)  # cell-resolved weights (queries/cell_weights.py)
         self.cells = CellWeights(self.hetmat, spec) if spec else None
