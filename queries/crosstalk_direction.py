@@ -20,8 +20,8 @@ has_output-> Metabolite`` with the Reaction's ``reversible`` flag. Where that mo
   counts as an exporter or importer is left to the ``transports`` edges;
 * pairs the model does not know keep the resource's claim.
 
-Predicates are found by their schema endpoints and signs (``Gene -> Reaction``; ``Reaction ->
-Metabolite`` with sign -1 input, +1 output), not by name.
+The model's reading (makes / uses / moves, computed on the edge arrays) is
+:mod:`tmekg.queries.model_reactions`, shared with the ranking's :mod:`tmekg.queries.model_claims`.
 
 >>> MAKES | USES == BOTH
 True
@@ -29,13 +29,13 @@ True
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 from tmekg.errors import TmekgError
+from tmekg.queries.model_reactions import MAKES, MOVES, USES
 from tmekg.schema import load_schema
 
-MAKES, USES, MOVES = 1, 2, 4
 BOTH = MAKES | USES
 SENDER_DIRECTIONS = ("gem", "off")
 CONFIRMED, REVERSED, TRANSPORT, UNKNOWN = "confirmed", "reversed", "transport", "unknown"
@@ -62,57 +62,21 @@ def check_rule(rule: str | None) -> str:
     return rule
 
 
-def _predicates() -> tuple[list[str], list[str], list[str]]:
-    """(Gene -> Reaction, Reaction -> Metabolite input, Reaction -> Metabolite output) predicate names."""
-    schema = load_schema()
-    gene, rxn, met = (schema.category(c).name for c in ("Gene", "Reaction", "Metabolite"))
-    catalysis, inputs, outputs = [], [], []
-    for name, p in schema.predicates.items():
-        if (p.subject, p.object) == ((gene,), (rxn,)):
-            catalysis.append(name)
-        elif (p.subject, p.object) == ((rxn,), (met,)) and not p.sign_from:
-            {-1: inputs, 1: outputs}.get(p.sign, []).append(name)
-    return catalysis, inputs, outputs
-
-
-def _reaction_sides(kg: Any, sources: set[str], inputs: list[str], outputs: list[str]) -> dict[str, tuple]:
-    """Reaction id -> (input metabolites, output metabolites), from edges of ``sources`` only."""
-    sides: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    for side, predicates in ((0, inputs), (1, outputs)):
-        for predicate in predicates:
-            for edge in kg.edges(predicate):
-                if any(p.source in sources for p in edge.provenance):
-                    sides[edge.subject][side].add(edge.object)
-    return dict(sides)
-
-
 def gem_directions(kg: Any, genes: set[str] | None = None) -> dict[tuple[str, str], int]:
-    """``(gene, metabolite) -> MAKES | USES | MOVES`` bits from the model's reactions (see module
-    docstring; ``MOVES``: a reaction with the metabolite on both sides, a transport).
+    """``(gene, metabolite) -> MAKES | USES | MOVES`` bits from the model's reactions
+    (:mod:`tmekg.queries.model_reactions`; ``MOVES``: a reaction with the metabolite on both sides).
 
-    Only reactions whose input/output edges come from ``senders.direction.sources`` (Human-GEM)
-    count; a reaction without the ``reversible`` property (``senders.direction.reversible``) is
-    read as irreversible, left to right. ``genes`` restricts the genes read (default: all).
+    Only reaction nodes from ``senders.direction.sources`` (Human-GEM) count; a reaction without the
+    ``reversible`` property (``senders.direction.reversible``) is read as irreversible, left to right.
+    ``genes`` restricts the genes returned (default: all).
     """
+    from tmekg.queries.model_reactions import read
+
     conf = settings()
-    catalysis, inputs, outputs = _predicates()
-    sides = _reaction_sides(kg, set(conf["sources"]), inputs, outputs)
-    reversible: dict[str, bool] = {}
-    out: dict[tuple[str, str], int] = defaultdict(int)
-    for predicate in catalysis:
-        for edge in kg.edges(predicate):
-            rxn = edge.object
-            if rxn not in sides or (genes is not None and edge.subject not in genes):
-                continue
-            if rxn not in reversible:
-                reversible[rxn] = bool(kg.node(rxn).prop(conf["reversible"]))
-            ins, outs = sides[rxn]
-            for m in ins ^ outs:
-                bits = BOTH if reversible[rxn] else (MAKES if m in outs else USES)
-                out[(edge.subject, m)] |= bits
-            for m in ins & outs:  # on both sides: a transport, no net change of m
-                out[(edge.subject, m)] |= MOVES
-    return dict(out)
+    model = read(kg, set(conf["sources"]), conf["reversible"])
+    ids = [node.id for node in kg.nodes]
+    out = {(ids[g], ids[m]): bits for (g, m), bits in model.pairs().items()}
+    return out if genes is None else {k: v for k, v in out.items() if k[0] in genes}
 
 
 def apply_directions(roles: Any, directions: dict[tuple[str, str], int]) -> dict[str, int]:

@@ -24,7 +24,7 @@ Pairs the model does not know keep the resource's claim. Everything is computed 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,73 +47,19 @@ def claims_mask(kg: KnowledgeGraph, rule: str = "gem") -> np.ndarray | None:
     """Boolean mask over ``kg.edge_index`` rows (``False`` = left out), or ``None`` for rule ``off``."""
     if check_rule(rule) == "off":
         return None
-    from tmekg.queries.crosstalk_direction import _predicates, settings
+    from tmekg.queries.crosstalk_direction import settings
     from tmekg.queries.crosstalk_evidence import schema_roles
+    from tmekg.queries.model_reactions import MAKES, USES, read
     from tmekg.schema import load_schema
 
-    catalysis, inputs, outputs = _predicates()
-    roles = schema_roles(load_schema())
-    codes = {name: i for i, name in enumerate(kg.predicates)}
-    pick = lambda names: [codes[n] for n in names if n in codes]  # noqa: E731
-    edges, pred = np.asarray(kg.edge_index), np.asarray(kg.edge_index)[:, 2]
     conf = settings()
-    model, rev = _model_reactions(kg, set(conf["sources"]), conf["reversible"])
-    ins, outs = (np.isin(pred, pick(p)) & model[edges[:, 0]] for p in (inputs, outputs))
-    moved = _both_sides(edges, ins, outs)
-    keep = ~((ins | outs) & moved)
-    sides = (ins & ~moved, outs & ~moved, moved)
-    makes, uses, moves = _gene_bits(len(kg.nodes), edges, pred, pick(catalysis), sides, rev)
-    for role, wanted in (("production", makes), ("consumption", uses)):
-        rows = np.flatnonzero(np.isin(pred, pick(roles.get(role, []))))
-        g, m = edges[rows, 0], edges[rows, 1]
-        known = _at(makes, g, m) | _at(uses, g, m) | _at(moves, g, m)
-        keep[rows[known & ~_at(wanted, g, m)]] = False
+    model = read(kg, set(conf["sources"]), conf["reversible"])
+    roles = schema_roles(load_schema())
+    edges = np.asarray(kg.edge_index)
+    keep = ~model.transport_rows
+    for role, wanted in (("production", MAKES), ("consumption", USES)):
+        codes = [kg.predicates.index(p) for p in roles.get(role, []) if p in kg.predicates]
+        rows = np.flatnonzero(np.isin(edges[:, 2], codes))
+        bits = model.bits(edges[rows, 0], edges[rows, 1])
+        keep[rows[(bits != 0) & (bits & wanted == 0)]] = False
     return keep
-
-
-def _at(matrix: Any, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``matrix[rows[k], cols[k]] > 0`` as a flat bool array (empty for no pairs)."""
-    if not len(rows):
-        return np.zeros(0, dtype=bool)
-    return np.asarray(matrix[rows, cols]).reshape(-1) > 0
-
-
-def _model_reactions(kg: KnowledgeGraph, sources: set[str], flag: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per node row: a reaction node from the model's sources; a reversible one (property ``flag``)."""
-    model = np.zeros(len(kg.nodes), dtype=bool)
-    rev = np.zeros(len(kg.nodes), dtype=bool)
-    for i, node in enumerate(kg.nodes):
-        if node.category == "Reaction" and any(p.source in sources for p in node.provenance):
-            model[i], rev[i] = True, bool(node.prop(flag))
-    return model, rev
-
-
-def _both_sides(edges: np.ndarray, ins: np.ndarray, outs: np.ndarray) -> np.ndarray:
-    """Per edge row: an input or output edge whose (reaction, metabolite) is on both sides."""
-    width = int(edges[:, :2].max()) + 1 if len(edges) else 1
-    key = edges[:, 0].astype(np.int64) * width + edges[:, 1]
-    both = np.intersect1d(key[ins], key[outs])
-    return (ins | outs) & np.isin(key, both)
-
-
-def _gene_bits(
-    n: int, edges: np.ndarray, pred: np.ndarray, catalysis: list[int], sides: tuple, rev: np.ndarray
-) -> tuple[Any, Any, Any]:
-    """Sparse (node x node) counts: a gene's model reactions that make / use / move a metabolite.
-
-    ``sides`` are the edge-row masks of (inputs, outputs, transported) metabolites. A reversible
-    reaction makes and uses both sides; an irreversible one makes its outputs and uses its inputs
-    (read left to right, as :func:`tmekg.queries.crosstalk_direction.gem_directions`).
-    """
-    import scipy.sparse as sp
-
-    def matrix(mask: np.ndarray) -> Any:
-        r = np.flatnonzero(mask)
-        return sp.csr_matrix((np.ones(len(r)), (edges[r, 0], edges[r, 1])), shape=(n, n))
-
-    cat = matrix(np.isin(pred, catalysis))
-    inputs, outputs, moving = (matrix(m) for m in sides)
-    reversible = sp.diags(rev.astype(float))
-    makes = cat @ (outputs + reversible @ inputs)
-    uses = cat @ (inputs + reversible @ outputs)
-    return makes.tocsr(), uses.tocsr(), (cat @ moving).tocsr()
