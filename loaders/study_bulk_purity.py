@@ -43,7 +43,7 @@ from tmekg.ids import is_valid
 from tmekg.io import resolve
 from tmekg.loaders import tcga_purity as tp
 from tmekg.loaders.study_common import StudyContext, StudyReport, expressed, gene_node, header_of
-from tmekg.model import Edge, Node, props
+from tmekg.model import Edge, Node
 
 MALIGNANT = "malignant"
 DEFAULT_CELL = "CL:0001064"
@@ -66,21 +66,12 @@ def load(path: Path, report: StudyReport, ctx: StudyContext) -> Iterator[Node | 
     path = resolve(path)
     cfg = settings(path, ctx.options)
     samples = resolve(_sample_path(path, ctx.options))
-    fractions = tp.read_fractions(samples, cfg, report)
-    table = tp.read_counts(path, cfg, list(fractions.index), report)
-    fit, se = tp.regress(tp.cpm(table.counts), fractions.to_numpy())
-    k = cfg.compartments.index(MALIGNANT)
+    table, fit, se = tp.emitted_fit(samples, path, cfg, report)
     yield ctx.study_node()
-    yield Node(
-        cfg.cell_id,
-        "CellType",
-        cfg.cell_name,
-        properties=props(compartment=cfg.compartment),
-        provenance=(ctx.provenance(samples.name),),
-    )
-    for gene_id, (symbol, i) in tp.detected(table, fit[k], se[k], cfg, report, ctx.gene).items():
+    yield tp.cell_node(cfg, ctx.provenance(samples.name))
+    for gene_id, (symbol, i) in tp.detected(table, fit, se, cfg, report, ctx.gene).items():
         yield gene_node(ctx, gene_id, symbol)
-        value = round(float(fit[k][i]), 4)
+        value = round(float(fit[i]), 4)
         record = f"{path.name}:{table.lines[i]}"
         weight = tp.detection_weight(value, cfg.saturation)
         yield expressed(

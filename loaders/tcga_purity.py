@@ -115,18 +115,31 @@ def load(directory: Path, report: LoadReport) -> Iterator[Node | Edge]:
 
     cfg = settings()
     version = get_source(SOURCE).version
-    fractions = read_fractions(resolve(directory / cfg.samples_file), cfg, report)
-    table = read_counts(resolve(directory / cfg.counts_file), cfg, list(fractions.index), report)
+    table, fit, se = emitted_fit(
+        resolve(directory / cfg.samples_file), resolve(directory / cfg.counts_file), cfg, report
+    )
+    yield cell_node(cfg, Provenance(SOURCE, version))
+    yield from expression_records(table, fit, se, cfg, version, report)
+
+
+def emitted_fit(samples: Path, counts: Path, cfg: Settings, report: LoadReport) -> tuple[Counts, Any, Any]:
+    """The count table and the emitted compartment's fit and standard errors, per gene row."""
+    fractions = read_fractions(samples, cfg, report)
+    table = read_counts(counts, cfg, list(fractions.index), report)
     fit, se = regress(cpm(table.counts), fractions.to_numpy())
     k = cfg.compartments.index(cfg.emit)
-    yield Node(
+    return table, fit[k], se[k]
+
+
+def cell_node(cfg: Settings, provenance: Provenance) -> Node:
+    """The emitted compartment's CellType node."""
+    return Node(
         cfg.cell_id,
         "CellType",
         cfg.cell_name,
         properties=props(compartment=cfg.compartment),
-        provenance=(Provenance(SOURCE, version),),
+        provenance=(provenance,),
     )
-    yield from expression_records(table, fit[k], se[k], cfg, version, report)
 
 
 def read_fractions(path: Path, cfg: Settings, report: LoadReport) -> Any:
