@@ -182,6 +182,8 @@ def _inputs(kg: Any, params: CrosstalkParams) -> _Inputs:
     from tmekg.queries.crosstalk_currency import currency_ids
     from tmekg.queries.crosstalk_expression import combined
 
+    if not 0.0 <= params.min_receiver_confidence <= 1.0:  # before any evidence is read
+        raise TmekgError(f"min receiver confidence {params.min_receiver_confidence:g} is not within [0, 1]")
     expression = combined(kg, params.study, params.reference)
     studies = sorted({r.study for r in expression.rows if r.study})
     if params.study and params.study not in studies:
@@ -193,8 +195,6 @@ def _inputs(kg: Any, params: CrosstalkParams) -> _Inputs:
             "(tmekg study load FILE --format seurat|scanpy|pseudobulk|anndata --study-id ID)"
         )
     roles = resource_roles(kg, params.receiver_location, params.sender_direction)
-    if not 0.0 <= params.min_receiver_confidence <= 1.0:
-        raise TmekgError(f"min receiver confidence {params.min_receiver_confidence:g} is not within [0, 1]")
     roles.min_receiver = params.min_receiver_confidence
     excluded = set() if params.currency else currency_ids(kg, roles.metabolites())
     if params.signalling_only:
