@@ -147,3 +147,11 @@ def test_load_anndata_with_groupby(app: typer.Typer, base: Path, fixtures: Path,
     assert (
         missing.exit_code == 1 and "needs --groupby" in missing.output and "Traceback" not in missing.output
     )
+
+
+def test_cli_study_formats_are_the_registry() -> None:
+    """The CLI keeps its own copy of the format names (fast ``--help``); it must match tmekg.studies."""
+    from tmekg.cli.crosstalk import STUDY_FORMATS
+    from tmekg.studies import FORMATS
+
+    assert tuple(FORMATS) == STUDY_FORMATS
